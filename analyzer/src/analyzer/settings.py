@@ -1,0 +1,50 @@
+"""Typed settings, read once at the edge (``config.load``) and passed down.
+
+The YAML layout mirrors these classes; ``docs/`` documents every key and a test keeps the
+two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+IP_MODES = ("anonymize", "keep", "drop")
+USER_MODES = ("keep", "pseudonymize", "drop")
+
+
+@dataclass(frozen=True, slots=True)
+class LogSource:
+    path: Path  # the live file; rotated siblings are path.1, path.2.gz, ...
+    format: str = "auto"  # a preset name, "auto", or an nginx/Apache format string
+    include_live: bool = False  # also read the live file (tests, one-off imports)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    name: str
+    logs: tuple[LogSource, ...] = ()
+    timezone: str = "UTC"  # zone of timestamps written without an offset
+    ip_mode: str = "anonymize"
+    user_mode: str = "keep"
+    app_routes: dict[str, str] = field(default_factory=dict)  # "/prefix" -> app module
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How long each level is kept; None keeps it forever. PostgreSQL interval strings."""
+
+    raw: str | None = "13 months"
+    hourly: str | None = "3 months"
+    daily: str | None = "5 years"
+    monthly: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    sites: tuple[SiteConfig, ...]
+    database_url: str | None = None  # from ANALYZER_DATABASE_URL when not in the file
+    timezone: str = "Europe/Paris"  # zone of daily and monthly buckets
+    schedule: str = "30 2 * * *"  # cron expression for `analyzer schedule`
+    state_dir: Path = Path("/var/lib/analyzer")  # lock file and rejects
+    retention: Retention = field(default_factory=Retention)
