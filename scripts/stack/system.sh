@@ -1,0 +1,44 @@
+# Debian packages the stack needs; installed only when missing.
+# shellcheck shell=bash
+
+debian_major() { cut -d. -f1 </etc/debian_version; }
+
+# Debian 13 runs TimescaleDB from its own packages; older releases run them in a chroot.
+uses_chroot() { [[ "$(debian_major)" =~ ^[0-9]+$ && "$(debian_major)" -lt 13 ]]; }
+
+system_packages() {
+    local packages=(ca-certificates curl)
+    if uses_chroot; then
+        packages+=(mmdebstrap debian-archive-keyring)
+    else
+        packages+=(postgresql-17 postgresql-17-timescaledb)
+    fi
+    "$PYTHON" -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
+    if [[ "${1:-}" == --test ]]; then
+        # A real browser for the dashboard checks, logrotate for the log-policy checks.
+        packages+=(chromium logrotate)
+    fi
+    echo "${packages[@]}"
+}
+
+system_install() {
+    local missing=() package
+    for package in $(system_packages "$@"); do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" ||
+            missing+=("$package")
+    done
+    ((${#missing[@]} == 0)) && return 0
+    log "installing Debian packages: ${missing[*]}"
+    [[ $EUID -eq 0 ]] || die "installing packages needs root: apt-get install ${missing[*]}"
+    # A policy-rc.d keeps Debian's own PostgreSQL cluster from starting: the stack runs its own.
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+        trap 'rm -f /usr/sbin/policy-rc.d' RETURN
+    fi
+    if ! uses_chroot && [[ ! -e /etc/postgresql-common/createcluster.conf ]]; then
+        mkdir -p /etc/postgresql-common
+        echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}

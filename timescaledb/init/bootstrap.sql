@@ -1,0 +1,44 @@
+-- Roles, databases and the extension of geOrchestra Analytics. Run once per server by a
+-- superuser (the Docker image's init, ./stack up, the Ansible role); safe to run again.
+-- Passwords arrive as psql variables: owner_password, writer_password, reader_password,
+-- superset_password. Everything else (schema, grants on objects) comes from the analyzer's
+-- migrations, run as analytics_owner.
+
+\set ON_ERROR_STOP on
+
+-- analytics_owner owns the schema and runs migrations; analytics_writer is the analyzer;
+-- analytics_reader is Superset's read-only connection; superset owns Superset's metadata.
+SELECT format('CREATE ROLE %I LOGIN', name)
+FROM unnest(ARRAY['analytics_owner', 'analytics_writer', 'analytics_reader', 'superset']) AS name
+WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = name)
+\gexec
+
+ALTER ROLE analytics_owner LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'owner_password';
+ALTER ROLE analytics_writer LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'writer_password';
+ALTER ROLE analytics_reader LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'reader_password';
+ALTER ROLE superset LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'superset_password';
+-- Dashboards must not hang the server: cap the read-only role's statements.
+ALTER ROLE analytics_reader SET statement_timeout = '60s';
+
+SELECT 'CREATE DATABASE analytics OWNER analytics_owner'
+WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'analytics')
+\gexec
+SELECT 'CREATE DATABASE superset OWNER superset'
+WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'superset')
+\gexec
+
+REVOKE ALL ON DATABASE analytics FROM PUBLIC;
+GRANT CONNECT, TEMPORARY ON DATABASE analytics TO analytics_owner, analytics_writer;
+GRANT CONNECT ON DATABASE analytics TO analytics_reader;
+REVOKE ALL ON DATABASE superset FROM PUBLIC;
+GRANT ALL ON DATABASE superset TO superset;
+
+\connect analytics
+-- Creating the extension needs a superuser; everything inside it is then the owner's business.
+CREATE EXTENSION IF NOT EXISTS timescaledb;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+GRANT CREATE ON DATABASE analytics TO analytics_owner;
+-- The Apache edition cannot run TimescaleDB's own job-history job: it would fail every hour
+-- in the server log. The Timescale-License edition keeps it.
+UPDATE _timescaledb_config.bgw_job SET scheduled = false
+WHERE id = 3 AND current_setting('timescaledb.license') = 'apache';
