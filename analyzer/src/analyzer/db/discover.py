@@ -1,0 +1,89 @@
+"""Which log files a run should read, and how each file is recognised later.
+
+logrotate (with or without ``delaycompress``) leaves ``access.log`` (live), ``access.log.1``,
+``access.log.2.gz``, ``access.log.3.gz``... The number grows with age, so oldest first
+means the highest number first. A file is identified by its content, never by its name:
+``access.log.1`` gzipped into ``access.log.2.gz`` the next night keeps its fingerprint.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from analyzer.errors import InputError
+from analyzer.settings import LogSource
+
+GZIP_MAGIC = b"\x1f\x8b"
+FINGERPRINT_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A file to consider for loading, with its content fingerprint."""
+
+    path: Path
+    source: Path  # the configured live path it rotates from
+    fingerprint: str
+
+
+def rotated_files(source: LogSource) -> list[Path]:
+    """The rotated siblings of ``source.path``, oldest first; the live file last if asked."""
+    live = source.path
+    pattern = re.compile(re.escape(live.name) + r"\.(\d+)(?:\.gz)?")
+    numbered: list[tuple[int, Path]] = []
+    if live.parent.is_dir():
+        for entry in live.parent.iterdir():
+            match = pattern.fullmatch(entry.name)
+            if match and entry.is_file():
+                numbered.append((int(match.group(1)), entry))
+    files = [path for _, path in sorted(numbered, key=lambda item: item[0], reverse=True)]
+    if source.include_live and live.is_file():
+        files.append(live)
+    return files
+
+
+def fingerprint(path: Path) -> str | None:
+    """sha256 of the first 64 KiB of decompressed content, or None for an empty file.
+
+    Leading NUL bytes are skipped: after ``copytruncate`` a writer that did not open its
+    log with O_APPEND keeps writing at its old offset, leaving a hole of zeros at the
+    start of every later file, which would otherwise give all of them the same head.
+    """
+    try:
+        with open_decompressed(path) as stream:
+            head = _head_after_nuls(stream)
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{path}: cannot read the start of the file: {exc}") from exc
+    return hashlib.sha256(head).hexdigest() if head else None
+
+
+def open_decompressed(path: Path) -> BinaryIO:
+    """The file's content, gunzipped when it starts with the gzip magic bytes."""
+    with path.open("rb") as probe:
+        is_gzip = probe.read(2) == GZIP_MAGIC
+    return gzip.open(path, "rb") if is_gzip else path.open("rb")  # type: ignore[return-value]
+
+
+def _head_after_nuls(stream: BinaryIO) -> bytes:
+    head = b""
+    while len(head) < FINGERPRINT_BYTES:
+        chunk = stream.read(FINGERPRINT_BYTES)
+        if not chunk:
+            break
+        head += chunk if head else chunk.lstrip(b"\0")
+    return head[:FINGERPRINT_BYTES]
+
+
+def candidates(source: LogSource) -> list[Candidate]:
+    """Every non-empty file of ``source`` with its fingerprint, oldest first."""
+    found = []
+    for path in rotated_files(source):
+        digest = fingerprint(path)
+        if digest is not None:
+            found.append(Candidate(path=path, source=source.path, fingerprint=digest))
+    return found

@@ -1,0 +1,73 @@
+"""The ledger ``analytics.ingested_files``: which file contents are already loaded.
+
+The row of a file is written in the same transaction as its rows, so "in the ledger" and
+"loaded" are the same fact: a crash rolls both back, a commit makes both visible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+
+from analyzer.db.discover import Candidate
+
+
+@dataclass(slots=True)
+class FileTotals:
+    """What one load wrote, recorded in the file's ledger row."""
+
+    lines: int = 0
+    rejects: int = 0
+    rows: int = 0
+    first_ts: datetime | None = None
+    last_ts: datetime | None = None
+    seconds: float = 0.0
+
+
+def known_fingerprints(conn: psycopg.Connection, site: str) -> set[str]:
+    """Fingerprints of every file already loaded for ``site``."""
+    rows = conn.execute(
+        "SELECT fingerprint FROM analytics.ingested_files WHERE site = %s", (site,)
+    ).fetchall()
+    return {fingerprint for (fingerprint,) in rows}
+
+
+def begin(conn: psycopg.Connection, site: str, candidate: Candidate) -> int:
+    """Claim ``candidate`` for ``site`` inside the load transaction; return its file id.
+
+    ``UNIQUE (site, fingerprint)`` makes a second claim of the same content fail, the
+    last guard should two loaders ever get past the locks.
+    """
+    row = conn.execute(
+        """
+        INSERT INTO analytics.ingested_files
+            (site, source, fingerprint, path, lines, rejects, rows, seconds)
+        VALUES (%s, %s, %s, %s, 0, 0, 0, 0)
+        RETURNING id
+        """,
+        (site, str(candidate.source), candidate.fingerprint, str(candidate.path)),
+    ).fetchone()
+    assert row is not None  # INSERT ... RETURNING always returns the row
+    return int(row[0])
+
+
+def finish(conn: psycopg.Connection, file_id: int, totals: FileTotals) -> None:
+    """Record what the load wrote, still inside its transaction."""
+    conn.execute(
+        """
+        UPDATE analytics.ingested_files
+        SET lines = %s, rejects = %s, rows = %s, first_ts = %s, last_ts = %s, seconds = %s
+        WHERE id = %s
+        """,
+        (
+            totals.lines,
+            totals.rejects,
+            totals.rows,
+            totals.first_ts,
+            totals.last_ts,
+            totals.seconds,
+            file_id,
+        ),
+    )
