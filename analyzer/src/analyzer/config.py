@@ -1,0 +1,212 @@
+"""The configuration file: YAML in, `Settings` out, or a ConfigError saying what is wrong.
+
+Messages name the file, the key path, what is wrong and what is allowed:
+``analyzer.yaml: sites[1].privacy.ip: 'hide' is not allowed (use anonymize, keep, drop)``.
+analyzer/README.md documents every key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from croniter import croniter
+
+from analyzer.apps.registry import MODULES
+from analyzer.errors import AnalyzerError, ConfigError
+from analyzer.formats import AUTO, build_format
+from analyzer.settings import IP_MODES, USER_MODES, LogSource, Retention, Settings, SiteConfig
+
+DATABASE_URL_ENV = "ANALYZER_DATABASE_URL"
+PSEUDONYM_KEY_ENV = "ANALYZER_PSEUDONYM_KEY"
+_INTERVAL = re.compile(r"^\d+ (second|minute|hour|day|week|month|year)s?$")
+_SITE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def _default(cls: type, name: str) -> Any:
+    """A dataclass field's default (slots dataclasses hide it from the class attribute)."""
+    return next(f.default for f in fields(cls) if f.name == name)
+
+
+class Node:
+    """A value of the YAML document and where it sits, for messages."""
+
+    def __init__(self, value: Any, file: str, path: str = "") -> None:
+        self.value, self.file, self.path = value, file, path
+
+    def error(self, message: str) -> ConfigError:
+        return ConfigError(f"{self.file}: {self.path or '(top level)'}: {message}")
+
+    def mapping(self, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> Node:
+        if not isinstance(self.value, dict):
+            raise self.error(f"expected a mapping with keys {', '.join(allowed)}")
+        for key in self.value:
+            if key not in allowed:
+                raise self.error(f"unknown key {key!r} (allowed: {', '.join(allowed)})")
+        for key in required:
+            if self.value.get(key) is None:
+                raise self.error(f"missing required key {key!r}")
+        return self
+
+    def get(self, key: str) -> Node:
+        value = self.value.get(key) if isinstance(self.value, dict) else None
+        return Node(value, self.file, f"{self.path}.{key}" if self.path else key)
+
+    def items(self) -> Iterator[Node]:
+        if not isinstance(self.value, list):
+            raise self.error("expected a list")
+        for index, value in enumerate(self.value):
+            yield Node(value, self.file, f"{self.path}[{index}]")
+
+    def text(self, default: str | None = None, pattern: re.Pattern[str] | None = None) -> Any:
+        if self.value is None:
+            return default
+        if not isinstance(self.value, str | int | float) or isinstance(self.value, bool):
+            raise self.error(f"expected a string, got {type(self.value).__name__}")
+        value = str(self.value)
+        if pattern is not None and not pattern.match(value):
+            raise self.error(f"{value!r} does not match {pattern.pattern}")
+        return value
+
+    def choice(self, options: tuple[str, ...], default: str) -> str:
+        value = self.text(default)
+        if value not in options:
+            raise self.error(f"{value!r} is not allowed (use {', '.join(options)})")
+        return value
+
+    def boolean(self, default: bool) -> bool:
+        if self.value is None:
+            return default
+        if not isinstance(self.value, bool):
+            raise self.error(f"expected true or false, got {self.value!r}")
+        return self.value
+
+    def zone(self, default: str) -> str:
+        value = self.text(default)
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise self.error(f"unknown time zone {value!r} (use a name like Europe/Paris)") from exc
+        return value
+
+
+def load(path: str | Path) -> Settings:
+    """Read and validate the configuration file."""
+    file = str(path)
+    try:
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{file}:{mark.line + 1}" if mark else file
+        raise ConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    return settings_from(Node(document, file))
+
+
+def settings_from(root: Node) -> Settings:
+    keys = ("database_url", "timezone", "schedule", "state_dir", "retention", "sites")
+    root.mapping(keys, required=("sites",))
+    sites = tuple(_site(node) for node in root.get("sites").items())
+    if not sites:
+        raise root.get("sites").error("at least one site is needed")
+    _check_unique_names(root.get("sites"), sites)
+    _check_pseudonym_key(root, sites)
+    schedule = root.get("schedule").text(_default(Settings, "schedule"))
+    if not croniter.is_valid(schedule):
+        raise root.get("schedule").error(f"{schedule!r} is not a cron expression (e.g. 30 2 * * *)")
+    return Settings(
+        sites=sites,
+        database_url=root.get("database_url").text() or os.environ.get(DATABASE_URL_ENV),
+        timezone=root.get("timezone").zone(_default(Settings, "timezone")),
+        schedule=schedule,
+        state_dir=Path(root.get("state_dir").text(str(_default(Settings, "state_dir")))),
+        retention=_retention(root.get("retention")),
+    )
+
+
+def _retention(node: Node) -> Retention:
+    if node.value is None:
+        return Retention()
+    levels = ("raw", "hourly", "daily", "monthly")
+    node.mapping(levels)
+    defaults = Retention()
+    values = {}
+    for level in levels:
+        child = node.get(level)
+        if level in node.value and child.value in (None, "forever"):
+            values[level] = None  # kept forever
+            continue
+        values[level] = child.text(getattr(defaults, level))
+        if values[level] is not None and not _INTERVAL.match(values[level]):
+            raise child.error(f"{values[level]!r} is not an interval like '13 months' or 'forever'")
+    return Retention(**values)
+
+
+def _site(node: Node) -> SiteConfig:
+    node.mapping(("name", "timezone", "privacy", "apps", "logs"), required=("name", "logs"))
+    privacy = node.get("privacy")
+    if privacy.value is not None:
+        privacy.mapping(("ip", "user"))
+    return SiteConfig(
+        name=node.get("name").text(pattern=_SITE_NAME),
+        logs=tuple(_log_source(log) for log in node.get("logs").items()),
+        timezone=node.get("timezone").zone(_default(SiteConfig, "timezone")),
+        ip_mode=privacy.get("ip").choice(IP_MODES, _default(SiteConfig, "ip_mode")),
+        user_mode=privacy.get("user").choice(USER_MODES, _default(SiteConfig, "user_mode")),
+        app_routes=_app_routes(node.get("apps")),
+    )
+
+
+def _log_source(node: Node) -> LogSource:
+    node.mapping(("path", "format", "include_live"), required=("path",))
+    spec = node.get("format").text(_default(LogSource, "format"))
+    if spec != AUTO:
+        try:
+            build_format(spec, ZoneInfo("UTC"))
+        except AnalyzerError as exc:
+            raise node.get("format").error(str(exc)) from exc
+    return LogSource(
+        path=Path(node.get("path").text()),
+        format=spec,
+        include_live=node.get("include_live").boolean(_default(LogSource, "include_live")),
+    )
+
+
+def _app_routes(node: Node) -> dict[str, str]:
+    if node.value is None:
+        return {}
+    if not isinstance(node.value, dict):
+        raise node.error('expected a mapping of path prefixes to applications ("/carto": mviewer)')
+    routes: dict[str, str] = {}
+    for prefix in node.value:
+        child = node.get(str(prefix))
+        if not str(prefix).startswith("/"):
+            raise child.error("a path prefix starts with '/'")
+        routes[str(prefix)] = child.choice(tuple(MODULES), "")
+    return routes
+
+
+def _check_unique_names(node: Node, sites: tuple[SiteConfig, ...]) -> None:
+    seen: set[str] = set()
+    for index, site in enumerate(sites):
+        if site.name in seen:
+            raise Node(None, node.file, f"{node.path}[{index}].name").error(
+                f"site name {site.name!r} is used twice"
+            )
+        seen.add(site.name)
+
+
+def _check_pseudonym_key(root: Node, sites: tuple[SiteConfig, ...]) -> None:
+    users = [site.name for site in sites if site.user_mode == "pseudonymize"]
+    if users and not os.environ.get(PSEUDONYM_KEY_ENV):
+        raise root.error(
+            f"sites {', '.join(users)} pseudonymize user names: set the key in the "
+            f"environment variable {PSEUDONYM_KEY_ENV}"
+        )
