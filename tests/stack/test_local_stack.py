@@ -1,0 +1,67 @@
+"""The local stack started by ./stack up: real services, on loopback only, idempotent."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.support.stack import REPO, require
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Local addresses with a TCP socket listening on the port, from /proc/net/tcp{,6}."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port_hex = local.rsplit(":", 1)
+            if state == "0A" and int(port_hex, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
+
+
+def test_analytics_database_has_timescaledb():
+    with psycopg.connect(require("ANALYZER_DATABASE_URL")) as conn:
+        version = conn.execute(
+            "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'"
+        ).fetchone()
+    assert version and version[0].startswith("2.")
+
+
+def test_database_listens_on_loopback_only():
+    port = int(require("ANALYTICS_PG_PORT"))
+    # 0100007F is 127.0.0.1 in /proc/net/tcp's little-endian hex.
+    assert listening_addresses(port) == {"0100007F"}
+
+
+def test_application_roles_are_not_superusers():
+    with psycopg.connect(require("ANALYTICS_ADMIN_URL")) as conn:
+        rows = conn.execute(
+            "SELECT rolname, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles "
+            "WHERE rolname IN ('analytics_owner', 'analytics_writer', 'analytics_reader', 'superset')"
+        ).fetchall()
+    assert len(rows) == 4
+    assert all(not (sup or createrole or createdb) for _, sup, createrole, createdb in rows)
+
+
+def test_second_up_keeps_the_running_services():
+    pid_file = REPO / ".local" / "pg" / "data" / "postmaster.pid"
+    before = pid_file.read_text().split()[0]
+    result = subprocess.run(
+        [str(REPO / "stack"), "up"], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert "stack is up" in result.stderr
+    assert pid_file.read_text().split()[0] == before
+
+
+@pytest.mark.parametrize("command", ["status"])
+def test_status_reports_each_service(command):
+    result = subprocess.run(
+        [str(REPO / "stack"), command], capture_output=True, text=True, timeout=60
+    )
+    assert "timescaledb: running" in result.stdout
+    assert "superset:" in result.stdout
