@@ -9,9 +9,6 @@ same order as its column tuple.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-import psycopg
 from psycopg import sql
 
 from analyzer.record import Request
@@ -107,12 +104,3 @@ def copy_statement(table: str, columns: tuple[str, ...]) -> sql.Composed:
     return sql.SQL("COPY analytics.{} ({}) FROM STDIN").format(
         sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
-
-
-def copy_chunks(
-    cur: psycopg.Cursor, table: str, columns: tuple[str, ...], chunks: Iterable[bytes]
-) -> None:
-    """COPY already encoded chunks of rows into ``analytics.<table>``."""
-    with cur.copy(copy_statement(table, columns)) as copy:
-        for chunk in chunks:
-            copy.write(chunk)

@@ -8,17 +8,17 @@ means the highest number first. A file is identified by its content, never by it
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from analyzer.errors import InputError
+from analyzer.reader import open_log
 from analyzer.settings import LogSource
 
-GZIP_MAGIC = b"\x1f\x8b"
 FINGERPRINT_BYTES = 64 * 1024
 
 
@@ -27,7 +27,7 @@ class Candidate:
     """A file to consider for loading, with its content fingerprint."""
 
     path: Path
-    source: Path  # the configured live path it rotates from
+    source: LogSource  # the configured log it rotates from
     fingerprint: str
 
 
@@ -55,18 +55,11 @@ def fingerprint(path: Path) -> str | None:
     start of every later file, which would otherwise give all of them the same head.
     """
     try:
-        with open_decompressed(path) as stream:
+        with open_log(path) as stream:
             head = _head_after_nuls(stream)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise InputError(f"{path}: cannot read the start of the file: {exc}") from exc
     return hashlib.sha256(head).hexdigest() if head else None
-
-
-def open_decompressed(path: Path) -> BinaryIO:
-    """The file's content, gunzipped when it starts with the gzip magic bytes."""
-    with path.open("rb") as probe:
-        is_gzip = probe.read(2) == GZIP_MAGIC
-    return gzip.open(path, "rb") if is_gzip else path.open("rb")  # type: ignore[return-value]
 
 
 def _head_after_nuls(stream: BinaryIO) -> bytes:
@@ -85,5 +78,14 @@ def candidates(source: LogSource) -> list[Candidate]:
     for path in rotated_files(source):
         digest = fingerprint(path)
         if digest is not None:
-            found.append(Candidate(path=path, source=source.path, fingerprint=digest))
+            found.append(Candidate(path=path, source=source, fingerprint=digest))
     return found
+
+
+def content_size(path: Path) -> int:
+    """Decompressed size for progress: gzip's trailer holds it modulo 4 GiB."""
+    with path.open("rb") as raw:
+        if raw.read(2) != b"\x1f\x8b":
+            return path.stat().st_size
+        raw.seek(-4, 2)
+        return int.from_bytes(raw.read(4), "little")

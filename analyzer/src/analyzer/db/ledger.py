@@ -47,7 +47,7 @@ def begin(conn: psycopg.Connection, site: str, candidate: Candidate) -> int:
         VALUES (%s, %s, %s, %s, 0, 0, 0, 0)
         RETURNING id
         """,
-        (site, str(candidate.source), candidate.fingerprint, str(candidate.path)),
+        (site, str(candidate.source.path), candidate.fingerprint, str(candidate.path)),
     ).fetchone()
     assert row is not None  # INSERT ... RETURNING always returns the row
     return int(row[0])
