@@ -1,0 +1,265 @@
+"""The aggregates: one definition each in ``timescaledb/aggregates/``, built per edition.
+
+Under the Timescale licence they are continuous aggregates, refreshed after each load's
+commit (refreshing cannot run inside a transaction). Under the Apache licence they are
+plain tables that :func:`refresh_rollups` recomputes inside the load's transaction, for
+exactly the buckets the load touched: hourly and daily rows of the days it touched (from raw
+rows and from hourly rows), monthly rows of its months (from daily rows).
+
+Neither path ever recomputes a bucket whose source rows retention has dropped, so the
+aggregates of dropped periods stay as they were.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+import psycopg
+
+from analyzer.db import templates
+from analyzer.db.connect import edition
+
+RAW_TABLES = ("analytics.requests", "analytics.request_layers")
+WIDTHS = {"hourly": "1 hour", "daily": "1 day", "monthly": "1 month"}
+# Upper bounds (ms) of the latency histogram bins; one more bin holds what is above.
+LATENCY_BOUNDS_MS = (10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000)
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyBin:
+    column: str
+    lower: int | None  # exclusive; None for the first bin
+    upper: int | None  # inclusive; None for the overflow bin
+
+    def condition(self, expr: str) -> str:
+        parts = [f"{expr} > {self.lower}" if self.lower is not None else ""]
+        parts.append(f"{expr} <= {self.upper}" if self.upper is not None else "")
+        return " AND ".join(p for p in parts if p)
+
+
+def _duration_name(ms: int) -> str:
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+
+
+def _latency_bins() -> tuple[LatencyBin, ...]:
+    lowers = (None, *LATENCY_BOUNDS_MS)
+    bins = [
+        LatencyBin(f"lat_le_{_duration_name(upper)}", lower, upper)
+        for lower, upper in zip(lowers, LATENCY_BOUNDS_MS, strict=False)
+    ]
+    last = LATENCY_BOUNDS_MS[-1]
+    return (*bins, LatencyBin(f"lat_gt_{_duration_name(last)}", last, None))
+
+
+LATENCY_BINS = _latency_bins()
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A continuous aggregate's refresh policy (Timescale licence): a safety net only."""
+
+    start_offset: str
+    end_offset: str
+    schedule: str
+
+
+# Each window must cover two buckets, and stay inside the retention of its source:
+# analyzer.db.retention refuses retention periods shorter than these windows.
+POLICIES = {
+    "hourly": Policy("3 days", "1 hour", "1 hour"),
+    "daily": Policy("3 days", "1 hour", "1 hour"),
+    "monthly": Policy("3 months", "1 hour", "1 day"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    name: str  # relation in the analytics schema
+    level: str  # hourly, daily or monthly: its bucket width and retention
+    template: str  # its SELECT, under timescaledb/aggregates/
+    source: str  # the relation it reads
+
+    @property
+    def width(self) -> str:
+        return WIDTHS[self.level]
+
+    @property
+    def policy(self) -> Policy:
+        return POLICIES[self.level]
+
+    @property
+    def time_column(self) -> str:
+        return "ts" if self.source in RAW_TABLES else "bucket"
+
+
+def _hierarchy(family: str, raw: str) -> tuple[Aggregate, ...]:
+    return (
+        Aggregate(f"{family}_hourly", "hourly", f"{family}_hourly.sql", raw),
+        Aggregate(f"{family}_daily", "daily", f"{family}_rollup.sql", f"analytics.{family}_hourly"),
+        Aggregate(
+            f"{family}_monthly", "monthly", f"{family}_rollup.sql", f"analytics.{family}_daily"
+        ),
+    )
+
+
+# In dependency order: a level is created and refreshed after the level it reads.
+AGGREGATES: tuple[Aggregate, ...] = (
+    *_hierarchy("requests", "analytics.requests"),
+    *_hierarchy("layers", "analytics.request_layers"),
+    *_hierarchy("ogc", "analytics.requests"),
+    *_hierarchy("catalog", "analytics.requests"),
+    *_hierarchy("errors", "analytics.requests"),
+    Aggregate("users_daily", "daily", "users_daily.sql", "analytics.requests"),
+)
+
+
+def template_context(edition_name: str, timezone: str) -> dict[str, object]:
+    """What every SQL template of ``timescaledb/`` may use."""
+    return {
+        "edition": edition_name,
+        "timezone": timezone,
+        "latency_bins": LATENCY_BINS,
+        "aggregates": AGGREGATES,
+        "select": lambda agg: select_sql(agg, timezone),
+    }
+
+
+@cache
+def select_sql(agg: Aggregate, timezone: str, source: str | None = None) -> str:
+    """The SELECT of ``agg`` with buckets in ``timezone``, reading ``source``."""
+
+    def bucket(expr: str) -> str:
+        return f"time_bucket(INTERVAL '{agg.width}', {expr}, {templates.literal(timezone)})"
+
+    return templates.render(
+        f"aggregates/{agg.template}",
+        bucket=bucket,
+        source=source or agg.source,
+        latency_bins=LATENCY_BINS,
+    ).strip()
+
+
+_WINDOWS_SQL = """
+WITH s AS (
+    SELECT max(value) FILTER (WHERE key = 'bucket_timezone') AS tz,
+           max(value) FILTER (WHERE key = 'retention_raw')::interval AS raw_keep,
+           max(value) FILTER (WHERE key = 'retention_daily')::interval AS daily_keep
+    FROM analytics.settings
+)
+SELECT tz,
+       greatest(time_bucket('1 day', %(start)s::timestamptz, tz),
+                date_add(time_bucket('1 day', now() - raw_keep, tz), '1 day', tz)),
+       date_add(time_bucket('1 day', %(end)s::timestamptz, tz), '1 day', tz),
+       greatest(time_bucket('1 month', %(start)s::timestamptz, tz),
+                date_add(time_bucket('1 month', now() - daily_keep, tz), '1 month', tz)),
+       date_add(time_bucket('1 month', %(end)s::timestamptz, tz), '1 month', tz)
+FROM s
+"""
+
+Window = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class Windows:
+    """The buckets to recompute for rows in [start, end], whole days and whole months.
+
+    Days start no earlier than the first whole day that raw retention keeps, months no
+    earlier than the first whole month that daily retention keeps: older buckets would be
+    rebuilt from incomplete sources.
+    """
+
+    timezone: str
+    days: Window
+    months: Window
+
+    def of(self, agg: Aggregate) -> Window | None:
+        lo, hi = self.months if agg.level == "monthly" else self.days
+        return (lo, hi) if lo < hi else None
+
+
+def windows(conn: psycopg.Connection, start: datetime, end: datetime) -> Windows:
+    row = conn.execute(_WINDOWS_SQL, {"start": start, "end": end}).fetchone()
+    assert row is not None  # an aggregate query always returns one row
+    tz, day_lo, day_hi, month_lo, month_hi = row
+    return Windows(tz, (day_lo, day_hi), (month_lo, month_hi))
+
+
+def refresh_rollups(conn: psycopg.Connection, site: str, start: datetime, end: datetime) -> None:
+    """Recompute the rollups of ``site`` that rows in [start, end] touch (Apache licence).
+
+    Runs inside the load's transaction, after its COPY; a no-op under the Timescale
+    licence, whose continuous aggregates are refreshed by :func:`refresh_after_commit`.
+    """
+    if edition(conn) != "apache":
+        return
+    spans = windows(conn, start, end)
+    for agg in AGGREGATES:
+        window = spans.of(agg)
+        if window is not None:
+            _recompute(conn, agg, spans.timezone, site, window)
+
+
+def _recompute(
+    conn: psycopg.Connection, agg: Aggregate, timezone: str, site: str, window: Window
+) -> None:
+    col = agg.time_column
+    source = (
+        f"(SELECT * FROM {agg.source} WHERE site = %(site)s"
+        f" AND {col} >= %(lo)s AND {col} < %(hi)s) AS src"
+    )
+    params = {"site": site, "lo": window[0], "hi": window[1]}
+    conn.execute(
+        f"DELETE FROM analytics.{agg.name}"
+        " WHERE site = %(site)s AND bucket >= %(lo)s AND bucket < %(hi)s",
+        params,
+    )
+    conn.execute(f"INSERT INTO analytics.{agg.name} {select_sql(agg, timezone, source)}", params)
+
+
+_PENDING_SQL = """
+SELECT id, first_ts, last_ts FROM analytics.ingested_files
+WHERE aggregated_at IS NULL ORDER BY id
+"""
+
+
+def refresh_after_commit(conn: psycopg.Connection) -> int:
+    """Settle every loaded file whose aggregates are not refreshed yet; return their count.
+
+    Call it after each load's commit, and once when a run starts (a run killed between a
+    commit and its refresh leaves its file pending). Under the Timescale licence it
+    refreshes the continuous aggregates over the days and months those files touched;
+    under the Apache licence the load's transaction already did, and it only records that.
+    ``conn`` must not be inside a transaction: a refresh cannot run in one.
+    """
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        raise RuntimeError("refresh_after_commit needs a connection outside any transaction")
+    autocommit = conn.autocommit
+    conn.autocommit = True
+    try:
+        pending = conn.execute(_PENDING_SQL).fetchall()
+        spans = [(first, last) for _, first, last in pending if first is not None]
+        if spans and edition(conn) == "timescale":
+            _refresh_continuous(conn, min(f for f, _ in spans), max(last for _, last in spans))
+        conn.execute(
+            "UPDATE analytics.ingested_files SET aggregated_at = now() WHERE id = ANY(%s)",
+            [[file_id for file_id, _, _ in pending]],
+        )
+    finally:
+        conn.autocommit = autocommit
+    return len(pending)
+
+
+def _refresh_continuous(conn: psycopg.Connection, start: datetime, end: datetime) -> None:
+    spans = windows(conn, start, end)
+    for agg in AGGREGATES:
+        window = spans.of(agg)
+        if window is not None:
+            # force: rebuild whole days even where hourly retention dropped some buckets,
+            # so that the daily level above is recomputed from complete hours.
+            conn.execute(
+                "CALL refresh_continuous_aggregate(%s::regclass, %s::timestamptz,"
+                " %s::timestamptz, force => true)",
+                [f"analytics.{agg.name}", window[0], window[1]],
+            )

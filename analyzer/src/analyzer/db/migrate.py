@@ -1,0 +1,140 @@
+"""Versioned SQL migrations: ``timescaledb/migrations/NNNN_name.sql``, applied in order.
+
+Each file is a Jinja template rendered with the edition and the bucket time zone, applied
+in its own transaction and recorded in ``analytics.schema_migrations`` with its checksum.
+An advisory lock serialises concurrent runs; running again applies nothing. A changed
+applied file is an error: schema changes go in a new file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from analyzer.db import connect, templates
+from analyzer.db.aggregates import template_context
+from analyzer.errors import ConfigError, DatabaseError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEZONE = "Europe/Paris"
+_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+# Any constant works; this one reads "analytics migrate" in a pg_locks listing.
+_LOCK_KEY = 0x616E616C_6D696772
+
+_BOOTSTRAP = """
+CREATE SCHEMA IF NOT EXISTS analytics;
+CREATE TABLE IF NOT EXISTS analytics.schema_migrations (
+    version    text PRIMARY KEY,
+    name       text NOT NULL,
+    checksum   text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: str  # "0001"
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+def available() -> list[Migration]:
+    """The migration files, in order; a badly named or duplicate version is an error."""
+    folder = templates.sql_dir() / "migrations"
+    found: dict[str, Migration] = {}
+    for path in sorted(folder.glob("*.sql")):
+        match = _NAME.match(path.name)
+        if not match:
+            raise ConfigError(f"{path}: migration files are named NNNN_lowercase_words.sql")
+        if match.group(1) in found:
+            raise ConfigError(f"{path}: version {match.group(1)} is used twice")
+        found[match.group(1)] = Migration(match.group(1), path)
+    if not found:
+        raise ConfigError(f"{folder}: no migration files (set ANALYZER_SQL_DIR?)")
+    return list(found.values())
+
+
+def migrate(
+    conninfo: str | None, timezone: str | None = None, target: str | None = None
+) -> list[str]:
+    """Apply every pending migration (up to ``target``); return the versions applied.
+
+    ``conninfo`` is the owner's (default ``ANALYTICS_OWNER_URL``). ``timezone`` sets the
+    bucket time zone of a new database; an existing database keeps its own.
+    """
+    migrations = [m for m in available() if target is None or m.version <= target]
+    with connect.connect(conninfo, autocommit=True, env_var=connect.OWNER_ENV) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", [_LOCK_KEY])
+        try:
+            return _apply_pending(conn, migrations, timezone)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
+
+
+def _apply_pending(
+    conn: psycopg.Connection, migrations: list[Migration], timezone: str | None
+) -> list[str]:
+    _run(conn, "bootstrap", _BOOTSTRAP)
+    applied = dict(conn.execute("SELECT version, checksum FROM analytics.schema_migrations"))
+    for m in migrations:
+        if m.version in applied and applied[m.version] != m.checksum:
+            raise DatabaseError(
+                f"{m.path}: changed after it was applied; put schema changes in a new migration"
+            )
+    pending = [m for m in migrations if m.version not in applied]
+    if not pending:
+        return []
+    context = template_context(connect.edition(conn), _bucket_timezone(conn, timezone))
+    for m in pending:
+        with conn.transaction():
+            _run(conn, m.name, templates.render(f"migrations/{m.name}", **context))
+            conn.execute(
+                "INSERT INTO analytics.schema_migrations (version, name, checksum)"
+                " VALUES (%s, %s, %s)",
+                [m.version, m.name, m.checksum],
+            )
+        log.info("applied migration %s", m.name)
+    return [m.version for m in pending]
+
+
+def _run(conn: psycopg.Connection, name: str, script: str) -> None:
+    try:
+        conn.execute(script)  # no parameters: several statements in one go
+    except psycopg.Error as exc:
+        diag = exc.diag
+        where = f" (near: {diag.context.splitlines()[0]})" if diag.context else ""
+        raise DatabaseError(f"migration {name}: {diag.message_primary or exc}{where}") from exc
+
+
+def _bucket_timezone(conn: psycopg.Connection, requested: str | None) -> str:
+    """The zone stored in the database, else ``requested``, else the default; validated."""
+    stored = None
+    if conn.execute("SELECT to_regclass('analytics.settings')").fetchone()[0]:
+        row = conn.execute(
+            "SELECT value FROM analytics.settings WHERE key = 'bucket_timezone'"
+        ).fetchone()
+        stored = row[0] if row else None
+    if stored and requested and requested != stored:
+        raise ConfigError(
+            f"the aggregates already bucket in {stored}, not {requested}: see "
+            "timescaledb/README.md, 'Time zone', to change it"
+        )
+    zone = stored or requested or DEFAULT_TIMEZONE
+    known = conn.execute("SELECT 1 FROM pg_timezone_names WHERE name = %s", [zone]).fetchone()
+    if not known:
+        raise ConfigError(f"unknown time zone {zone!r} (see pg_timezone_names)")
+    return zone

@@ -1,0 +1,74 @@
+"""Retention per level: raw rows, hourly, daily and monthly aggregates.
+
+``analytics.apply_retention`` (migration 0004) does the work as the schema owner: under
+the Apache licence it drops raw chunks and deletes old rollup rows; under the Timescale
+licence it sets native retention policies. This module checks the periods first: each must
+outlast the refresh windows that read its level, or a refresh would rebuild aggregates from
+rows already dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg
+
+from analyzer.db.aggregates import AGGREGATES, RAW_TABLES, Aggregate
+from analyzer.errors import ConfigError, DatabaseError
+from analyzer.settings import Retention
+
+log = logging.getLogger(__name__)
+
+LEVELS = ("raw", "hourly", "daily", "monthly")
+
+
+def _source_level(agg: Aggregate) -> str:
+    if agg.source in RAW_TABLES:
+        return "raw"
+    return next(a.level for a in AGGREGATES if f"analytics.{a.name}" == agg.source)
+
+
+def minimums() -> dict[str, str]:
+    """The shortest retention of each level: the longest refresh window reading it."""
+    needs: dict[str, set[str]] = {level: set() for level in LEVELS}
+    for agg in AGGREGATES:
+        needs[agg.level].add(agg.policy.start_offset)  # its own policy window
+        needs[_source_level(agg)].add(agg.policy.start_offset)  # the window reading its source
+    return {level: ", ".join(sorted(windows)) for level, windows in needs.items() if windows}
+
+
+def check(conn: psycopg.Connection, retention: Retention) -> None:
+    """Refuse a period that is not an interval or is shorter than a refresh window."""
+    for level, windows in minimums().items():
+        keep = getattr(retention, level)
+        if keep is None:
+            continue
+        try:
+            row = conn.execute(
+                "SELECT bool_and(%s::interval > w::interval)"
+                " FROM unnest(string_to_array(%s, ', ')) AS w",
+                [keep, windows],
+            ).fetchone()
+        except psycopg.errors.DataError as exc:
+            raise ConfigError(f"retention.{level}: {keep!r} is not an interval") from exc
+        if not (row and row[0]):
+            raise ConfigError(
+                f"retention.{level}: {keep!r} is shorter than the refresh window that reads "
+                f"this level ({windows}); keep it longer, or null to keep it forever"
+            )
+
+
+def apply(conn: psycopg.Connection, retention: Retention) -> list[tuple[str, str]]:
+    """Apply ``retention``; return (relation, what was done) for each relation touched."""
+    check(conn, retention)
+    try:
+        rows = conn.execute(
+            "SELECT relation, detail FROM analytics.apply_retention("
+            "%s::interval, %s::interval, %s::interval, %s::interval)",
+            [getattr(retention, level) for level in LEVELS],
+        ).fetchall()
+    except psycopg.Error as exc:
+        raise DatabaseError(f"retention: {exc}") from exc
+    for relation, detail in rows:
+        log.info("retention: %s: %s", relation, detail)
+    return [(str(relation), str(detail)) for relation, detail in rows]
