@@ -57,6 +57,7 @@ class Request:
     agent_name: str | None = None  # "QGIS", "Chrome", "curl", "Googlebot"...
     ogc: OgcInfo | None = None
     catalog: CatalogInfo | None = None
+    action: str | None = None  # app-specific: "export" (cadastrapp), "account_new" (console)...
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

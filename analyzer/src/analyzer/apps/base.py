@@ -1,0 +1,141 @@
+"""The interface every application module implements, and helpers they share.
+
+An application module is a Python module with three names:
+
+    NAME = "geoserver"                    # the `app` value of its requests
+    ROUTES = ("/geoserver",)              # default path prefixes (a site may override)
+    def describe(method, subpath, query) -> AppMatch
+
+``subpath`` is the request path below the matched prefix, as sent (percent-encoding
+kept): ``/nurc/wms`` for ``/geoserver/nurc/wms``, ``""`` for ``/geoserver``. ``query`` is
+the raw query string or None. Modules parse the query only when they need it (`Params`),
+because most requests need nothing from it and this runs for every log line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import unquote_plus
+
+from analyzer.record import CatalogInfo, OgcInfo
+
+
+@dataclass(frozen=True, slots=True)
+class AppMatch:
+    """Which application served a request, and what it asked for."""
+
+    app: str
+    ogc: OgcInfo | None = None
+    catalog: CatalogInfo | None = None
+    action: str | None = None  # app-specific: "export", "account_new", "print"...
+
+
+class AppModule(Protocol):
+    NAME: str
+    ROUTES: tuple[str, ...]
+
+    def describe(self, method: str, subpath: str, query: str | None) -> AppMatch: ...
+
+
+class Params:
+    """Query parameters with case-insensitive names; values are decoded when read.
+
+    The first occurrence of a name wins, as in GeoServer. Names written ``amp;x`` (a URL
+    copied from HTML with ``&amp;``) count as ``x``.
+    """
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, query: str | None) -> None:
+        raw: dict[str, str] = {}
+        for pair in query.split("&") if query else ():
+            name, _, value = pair.partition("=")
+            name = decode(name).lower()
+            if name.startswith("amp;"):
+                name = name[4:]
+            if name not in raw:
+                raw[name] = value
+        raw.pop("", None)
+        self._raw = raw
+
+    def get(self, name: str) -> str | None:
+        """The decoded value of `name` (lower case), or None if absent or empty."""
+        value = self._raw.get(name)
+        if not value:
+            return None
+        return decode(value).strip() or None
+
+    def first(self, *names: str) -> str | None:
+        """The value of the first of `names` that is present and not empty."""
+        for name in names:
+            if value := self.get(name):
+                return value
+        return None
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._raw
+
+
+def decode(text: str) -> str:
+    """A query-string component decoded (``%3A`` and ``+``); most need no decoding."""
+    if "%" in text or "+" in text:
+        return unquote_plus(text)
+    return text
+
+
+def segments(subpath: str) -> list[str]:
+    """The non-empty path segments of `subpath`, still percent-encoded."""
+    return [part for part in subpath.split("/") if part]
+
+
+# Web assets: files a page loads, never an action of their own.
+STATIC_EXTENSIONS = frozenset(
+    [
+        "js",
+        "mjs",
+        "css",
+        "map",
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "svg",
+        "ico",
+        "webp",
+        "woff",
+        "woff2",
+        "ttf",
+        "eot",
+        "otf",
+        "json",
+    ]
+)
+
+
+def is_static(subpath: str) -> bool:
+    """True for a web asset (a file name ending in .js, .css, .png...)."""
+    _, dot, extension = subpath.rpartition("/")[2].rpartition(".")
+    return bool(dot) and extension.lower() in STATIC_EXTENSIONS
+
+
+class ActionTable:
+    """Leading path segments -> an app-specific action, the longest match winning.
+
+    ``ActionTable("console", {"account/new": "account_new", "manager": "admin_ui"})``
+    gives ``account_new`` for ``/account/new?x=1`` and ``admin_ui`` for ``/manager/home``.
+    """
+
+    def __init__(self, app: str, actions: Mapping[str, str]) -> None:
+        self.nothing = AppMatch(app)
+        self._matches = {
+            tuple(key.split("/")): AppMatch(app, action=action) for key, action in actions.items()
+        }
+        self._depth = max((len(key) for key in self._matches), default=0)
+
+    def match(self, parts: list[str]) -> AppMatch:
+        for depth in range(min(len(parts), self._depth), 0, -1):
+            if found := self._matches.get(tuple(parts[:depth])):
+                return found
+        return self.nothing

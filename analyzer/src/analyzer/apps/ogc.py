@@ -1,0 +1,255 @@
+"""OGC request extraction shared by the geoserver and geowebcache modules.
+
+Three request shapes: key-value pairs (WMS, WFS, WCS, WMTS KVP), GeoWebCache tile paths
+(TMS, WMTS REST) and OGC API Features paths. Each function returns an `OgcInfo` or None
+when the request is not an OGC request.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+from analyzer.apps.base import Params
+from analyzer.record import OgcInfo
+
+SERVICES = frozenset({"WMS", "WFS", "WCS", "WMTS", "TMS"})
+OGC_API_FEATURES = "OGCAPI-FEATURES"
+
+# Canonical spelling of operation names, looked up in lower case; others keep theirs.
+REQUESTS = {
+    name.lower(): name
+    for name in [
+        "GetCapabilities",
+        "GetMap",
+        "GetFeatureInfo",
+        "GetLegendGraphic",
+        "DescribeLayer",
+        "GetStyles",
+        "GetFeature",
+        "DescribeFeatureType",
+        "GetPropertyValue",
+        "GetFeatureWithLock",
+        "LockFeature",
+        "Transaction",
+        "ListStoredQueries",
+        "DescribeStoredQueries",
+        "CreateStoredQuery",
+        "DropStoredQuery",
+        "GetCoverage",
+        "DescribeCoverage",
+        "GetTile",
+    ]
+}
+
+# The service an operation belongs to, for requests that omit SERVICE (on /ows).
+SERVICE_OF_REQUEST = {
+    "getmap": "WMS",
+    "getfeatureinfo": "WMS",
+    "getlegendgraphic": "WMS",
+    "describelayer": "WMS",
+    "getfeature": "WFS",
+    "describefeaturetype": "WFS",
+    "getpropertyvalue": "WFS",
+    "transaction": "WFS",
+    "getcoverage": "WCS",
+    "describecoverage": "WCS",
+    "gettile": "WMTS",
+}
+
+DOWNLOADS = frozenset({("WFS", "GetFeature"), ("WCS", "GetCoverage")})
+
+# Layer parameters in order of preference (WCS 1.1 says identifier, WCS 1.0 coverage).
+LAYER_PARAMS = ("layers", "layer", "typenames", "typename", "coverageid", "identifier", "coverage")
+CRS_PARAMS = ("crs", "srs", "srsname", "outputcrs", "subsettingcrs")
+
+TILE_MIME_TYPES = {
+    "png": "image/png",
+    "png8": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "pbf": "application/vnd.mapbox-vector-tile",
+    "mvt": "application/vnd.mapbox-vector-tile",
+    "geojson": "application/json;type=geojson",
+    "topojson": "application/json;type=topojson",
+    "utfgrid": "application/json;type=utfgrid",
+}
+
+_LAST_NUMBER = re.compile(r"(\d+)\s*$")
+
+
+def normalize_crs(value: str | None) -> str | None:
+    """``EPSG:n`` from any EPSG form (URN, URL, lower case); CRS84 as ``CRS:84``."""
+    if not value:
+        return None
+    lowered = value.lower()
+    if "crs84" in lowered or lowered == "crs:84":
+        return "CRS:84"
+    if "epsg" in lowered and (number := _LAST_NUMBER.search(value)):
+        return f"EPSG:{number.group(1)}"
+    return value
+
+
+def qualify(name: str, workspace: str | None, service: str) -> str:
+    """``workspace:name``: WCS 2.0 writes ``ws__name``, a virtual service omits the ws."""
+    name = name.strip().strip("()")
+    if ":" not in name:
+        if service == "WCS" and "__" in name:
+            return name.replace("__", ":", 1)
+        if workspace:
+            return f"{workspace}:{name}"
+    return name
+
+
+def parse_bbox(value: str | None) -> list[float] | None:
+    """The four numbers of a BBOX (WFS may append a CRS as a fifth item)."""
+    if not value:
+        return None
+    parts = value.split(",")
+    if len(parts) < 4:
+        return None
+    try:
+        return [float(part) for part in parts[:4]]
+    except ValueError:
+        return None
+
+
+def parse_int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def canonical_request(value: str | None) -> str | None:
+    return REQUESTS.get(value.lower(), value) if value else None
+
+
+def from_kvp(
+    params: Params,
+    path_service: str | None = None,
+    workspace: str | None = None,
+    path_layer: str | None = None,
+    tiled: bool = False,
+) -> OgcInfo | None:
+    """A KVP request; `path_service` comes from /wms, /wfs... when SERVICE is omitted."""
+    raw_request = params.get("request")
+    service = _service(params.get("service") or path_service, raw_request)
+    if service is None:
+        return None
+    request = canonical_request(raw_request)
+    feature_info = request == "GetFeatureInfo"
+    # GetFeatureInfo is about the queried layers, not the ones drawn.
+    names = (params.get("query_layers") if feature_info else None) or params.first(*LAYER_PARAMS)
+    crs = (
+        params.get("tilematrixset")
+        if service == "WMTS"
+        else normalize_crs(params.first(*CRS_PARAMS))
+    )
+    return OgcInfo(
+        service=service,
+        request=request,
+        layers=split_layers(names or path_layer, workspace, service),
+        crs=crs,
+        format=(params.first("info_format", "infoformat") if feature_info else None)
+        or params.first("format", "outputformat"),
+        bbox=parse_bbox(params.get("bbox")),
+        width=parse_int(params.get("width")),
+        height=parse_int(params.get("height")),
+        tiled=tiled or service == "WMTS" or _is_true(params.get("tiled")),
+        download=(service, request) in DOWNLOADS and not _is_hits(params.get("resulttype")),
+    )
+
+
+def _service(written: str | None, raw_request: str | None) -> str | None:
+    """The upper-case service, guessed from the operation when not written."""
+    service = written or SERVICE_OF_REQUEST.get(raw_request.lower() if raw_request else "")
+    if service and service.upper() in SERVICES:
+        return service.upper()
+    return None
+
+
+def _is_true(value: str | None) -> bool:
+    return value is not None and value.lower() == "true"
+
+
+def _is_hits(value: str | None) -> bool:
+    """A WFS resultType=hits counts features and downloads nothing."""
+    return value is not None and value.lower() == "hits"
+
+
+def split_layers(names: str | None, workspace: str | None, service: str) -> list[str]:
+    if not names:
+        return []
+    return [qualify(name, workspace, service) for name in names.split(",") if name.strip()]
+
+
+def from_tms(parts: list[str], workspace: str | None = None) -> OgcInfo:
+    """GeoWebCache TMS: parts after ``/service/tms`` are
+    ``1.0.0 / ws:name@gridset@format / z / x / y.ext``."""
+    if len(parts) < 2:
+        return OgcInfo("TMS", "GetCapabilities")
+    layer, _, rest = unquote(parts[1]).partition("@")
+    gridset, _, tile_format = rest.partition("@")
+    layers = split_layers(layer, workspace, "TMS")
+    if len(parts) < 5:  # the TileMap description of one layer
+        return OgcInfo("TMS", "GetCapabilities", layers=layers, crs=gridset or None)
+    _, dot, extension = parts[-1].rpartition(".")
+    extension = (extension if dot else tile_format).lower()
+    return OgcInfo(
+        "TMS",
+        "GetTile",
+        layers=layers,
+        crs=gridset or None,
+        format=TILE_MIME_TYPES.get(extension, extension or None),
+        tiled=True,
+    )
+
+
+def from_wmts_rest(parts: list[str], params: Params, workspace: str | None = None) -> OgcInfo:
+    """GeoWebCache WMTS RESTful: parts after ``/service/wmts/rest`` are
+    ``layer[/style]/tilematrixset/tilematrix/row/col[/j/i]``."""
+    if len(parts) < 5:  # WMTSCapabilities.xml, or a shape we do not know
+        request = "GetCapabilities" if parts and parts[0].endswith(".xml") else None
+        return OgcInfo("WMTS", request, tiled=True)
+    feature_info = len(parts) >= 7
+    matrix_set = parts[-6] if feature_info else parts[-4]
+    return OgcInfo(
+        "WMTS",
+        "GetFeatureInfo" if feature_info else "GetTile",
+        layers=split_layers(unquote(parts[0]), workspace, "WMTS"),
+        crs=unquote(matrix_set),
+        format=params.first("infoformat", "format") if feature_info else params.get("format"),
+        tiled=True,
+    )
+
+
+# OGC API Features paths below .../features[/v1], by their shape.
+_FEATURES_REQUESTS = {
+    (): "GetLandingPage",
+    ("conformance",): "GetConformance",
+    ("api",): "GetApi",
+    ("collections",): "GetCollections",
+    ("collections", "*"): "DescribeCollection",
+    ("collections", "*", "items"): "GetItems",
+    ("collections", "*", "items", "*"): "GetItem",
+    ("collections", "*", "queryables"): "GetQueryables",
+}
+
+
+def from_features_api(parts: list[str], params: Params, workspace: str | None) -> OgcInfo:
+    """OGC API Features: `parts` follow ``/ogc/features[/v1]``."""
+    shape = tuple("*" if index % 2 else part for index, part in enumerate(parts))
+    request = _FEATURES_REQUESTS.get(shape)
+    collection = unquote(parts[1]) if len(parts) > 1 else None
+    return OgcInfo(
+        OGC_API_FEATURES,
+        request,
+        layers=split_layers(collection, workspace, OGC_API_FEATURES),
+        crs=normalize_crs(params.first("crs", "bbox-crs")),
+        format=params.get("f"),
+        bbox=parse_bbox(params.get("bbox")),
+        download=request in ("GetItems", "GetItem"),
+    )

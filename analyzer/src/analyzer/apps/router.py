@@ -1,0 +1,56 @@
+"""Which application module handles a path: default geOrchestra routes plus site overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from analyzer.apps.base import AppMatch, AppModule
+from analyzer.apps.registry import FALLBACK, MODULES
+from analyzer.errors import ConfigError
+
+
+def default_routes() -> dict[str, str]:
+    """``"/prefix" -> module name`` as geOrchestra deploys its applications."""
+    return {prefix: name for name, module in MODULES.items() for prefix in module.ROUTES}
+
+
+class Router:
+    """Routes a request to the module whose prefix is the longest match of its path.
+
+    Prefixes match whole segments (``/geoserver`` matches ``/geoserver/wms``, not
+    ``/geoserverx``). A site may add or replace prefixes, and route ``/`` to the module
+    that gets every path no prefix matches (``other`` by default).
+    """
+
+    def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
+        routes = default_routes() | _checked(overrides or {})
+        self._fallback: AppModule = MODULES[routes.pop("/", FALLBACK)]
+        # First path segment -> its candidate prefixes, longest first: one dict lookup
+        # and usually a single startswith per request.
+        self._by_segment: dict[str, list[tuple[str, AppModule]]] = {}
+        for prefix in sorted(routes, key=len, reverse=True):
+            segment = prefix[1:].partition("/")[0]
+            self._by_segment.setdefault(segment, []).append((prefix, MODULES[routes[prefix]]))
+
+    def classify(self, method: str, path: str, query: str | None) -> AppMatch:
+        segment = path[1:].partition("/")[0]
+        for prefix, module in self._by_segment.get(segment, ()):
+            size = len(prefix)
+            if path.startswith(prefix) and (len(path) == size or path[size] == "/"):
+                return module.describe(method, path[size:], query)
+        return self._fallback.describe(method, path, query)
+
+
+def _checked(overrides: Mapping[str, str]) -> dict[str, str]:
+    """Overrides with normalised prefixes; a ConfigError names the first bad entry."""
+    checked: dict[str, str] = {}
+    for prefix, name in overrides.items():
+        if name not in MODULES:
+            known = ", ".join(sorted(MODULES))
+            raise ConfigError(
+                f"app_routes: {prefix!r} -> {name!r}: unknown application (known: {known})"
+            )
+        if not prefix.startswith("/"):
+            raise ConfigError(f"app_routes: {prefix!r}: a prefix starts with '/'")
+        checked[prefix.rstrip("/") or "/"] = name
+    return checked

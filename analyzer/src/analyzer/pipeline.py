@@ -1,0 +1,90 @@
+"""From what a log format read (`RawRequest`) to the output contract (`Request`).
+
+This runs once per log line: everything that repeats is looked up once (user agents,
+addresses and pseudonyms are cached; routes are a dict lookup by first path segment)
+and the query string is only parsed by the application modules that need it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analyzer.apps import Router
+from analyzer.clients import classify_agent
+from analyzer.errors import ConfigError
+from analyzer.formats.base import RawRequest
+from analyzer.privacy import Privacy
+from analyzer.record import Request
+from analyzer.settings import SiteConfig
+
+
+@dataclass(frozen=True, slots=True)
+class SiteContext:
+    """What turning a site's lines into requests needs, built once per site."""
+
+    name: str
+    router: Router
+    privacy: Privacy
+
+    @classmethod
+    def for_site(cls, site: SiteConfig, key: bytes | None = None) -> SiteContext:
+        """`key` is the pseudonymization key (``privacy.key_from_env``)."""
+        try:
+            privacy = Privacy(site.ip_mode, site.user_mode, key)
+            return cls(site.name, Router(site.app_routes), privacy)
+        except ConfigError as exc:
+            raise ConfigError(f"site {site.name!r}: {exc}") from exc
+
+
+def split_target(target: str) -> tuple[str, str | None]:
+    """``(path, query)`` of a request-line target; a full URL loses its scheme and host.
+
+    The path stays as sent (percent-encoding kept); an empty query is None.
+    """
+    if not target.startswith("/"):
+        target = _strip_origin(target)
+    path, _, query = target.partition("?")
+    return path, query or None
+
+
+def _strip_origin(target: str) -> str:
+    """``/geonetwork/x?y`` from ``http://geonetwork:8080/geonetwork/x?y`` (the
+    security-proxy logs backend URLs); other forms (``*``, ``host:443``) stay."""
+    scheme_end = target.find("://")
+    if scheme_end < 0:
+        return target
+    path_start = target.find("/", scheme_end + 3)
+    if path_start >= 0:
+        return target[path_start:]
+    query_start = target.find("?", scheme_end + 3)
+    return "/" + target[query_start:] if query_start >= 0 else "/"
+
+
+def to_request(raw: RawRequest, line_no: int, ctx: SiteContext) -> Request:
+    path, query = split_target(raw.target)
+    found = ctx.router.classify(raw.method, path, query)
+    agent_class, agent_name = classify_agent(raw.user_agent)
+    privacy = ctx.privacy
+    return Request(
+        line_no=line_no,
+        ts=raw.ts,
+        site=ctx.name,
+        client_ip=privacy.ip(raw.client_ip),
+        user=privacy.user(raw.user),
+        org=raw.org,
+        roles=raw.roles,
+        method=raw.method,
+        path=path,
+        query=query,
+        status=raw.status,
+        bytes=raw.bytes,
+        duration_ms=raw.duration_ms,
+        referer=raw.referer,
+        user_agent=raw.user_agent,
+        app=found.app,
+        agent_class=agent_class,
+        agent_name=agent_name,
+        ogc=found.ogc,
+        catalog=found.catalog,
+        action=found.action,
+    )
