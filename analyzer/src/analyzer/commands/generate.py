@@ -1,0 +1,140 @@
+"""`analyzer generate`: realistic geOrchestra access logs for the demo, tests and benchmarks."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from analyzer.errors import AnalyzerError, ExitCode
+from analyzer.generator import data
+from analyzer.generator.layout import SiteSpec, generate_single, generate_tree
+from analyzer.generator.writer import FileReport, default_workers
+
+EPILOG = """\
+examples:
+  analyzer generate --out demo --sites rennes,brest:haproxy,quimper:secproxy --days 5
+  analyzer generate --single nginx-2M.log --format nginx --lines 2000000 --seed 7
+"""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "generate",
+        help="write realistic geOrchestra access logs",
+        description="Write realistic, reproducible geOrchestra access logs: several sites "
+        "and days rotated like logrotate (with a config.yaml reading them), or one big file.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--out", type=Path, metavar="DIR", help="write <DIR>/<site>/access.log*")
+    target.add_argument("--single", type=Path, metavar="FILE", help="write one file (.gz: gzip)")
+    parser.add_argument(
+        "--sites",
+        default="demo",
+        help="comma-separated site names, each optionally NAME:FORMAT (default: demo)",
+    )
+    parser.add_argument(
+        "--format",
+        default="nginx",
+        choices=sorted(data.FORMATS),
+        help="format of sites that name none (default: nginx)",
+    )
+    parser.add_argument("--days", type=_positive, default=7, help="days per site (default: 7)")
+    parser.add_argument(
+        "--end-date",
+        type=date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the live file's day (default: today)",
+    )
+    parser.add_argument("--requests-per-day", type=_positive, default=20_000, metavar="N")
+    parser.add_argument("--lines", type=_positive, default=100_000, help="with --single")
+    parser.add_argument("--seed", type=int, default=1, help="same seed, same bytes (default: 1)")
+    parser.add_argument("--junk-rate", type=_rate, default=0.0, metavar="R", help="0 to 1")
+    parser.add_argument("--timezone", default=data.DEFAULT_TIMEZONE, help="the sites' zone")
+    parser.add_argument("--workers", type=_positive, default=None, help="default: all cores")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    _check_zone(args.timezone)
+    end_date = args.end_date or date.today()
+    workers = args.workers or default_workers()
+    if args.single:
+        report = generate_single(
+            args.single,
+            args.format,
+            lines=args.lines,
+            days=args.days,
+            end_date=end_date,
+            seed=args.seed,
+            junk_rate=args.junk_rate,
+            workers=workers,
+            timezone=args.timezone,
+        )
+        _print_summary([report])
+        return ExitCode.OK
+    reports = generate_tree(
+        args.out,
+        parse_sites(args.sites, args.format, args.timezone),
+        days=args.days,
+        end_date=end_date,
+        requests_per_day=args.requests_per_day,
+        seed=args.seed,
+        junk_rate=args.junk_rate,
+        workers=workers,
+    )
+    _print_summary(reports)
+    print(f"configuration: {args.out / 'config.yaml'}", file=sys.stderr)
+    return ExitCode.OK
+
+
+def parse_sites(text: str, default_format: str, timezone: str) -> list[SiteSpec]:
+    """``rennes,brest:haproxy`` -> one SiteSpec per site."""
+    sites = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, fmt = item.partition(":")
+        fmt = fmt or default_format
+        if fmt not in data.FORMATS:
+            known = ", ".join(sorted(data.FORMATS))
+            raise AnalyzerError(f"--sites {item}: unknown format {fmt!r} ({known})", ExitCode.USAGE)
+        if not name.replace("-", "").replace("_", "").isalnum():
+            raise AnalyzerError(
+                f"--sites {item}: site names are letters, digits, - and _", ExitCode.USAGE
+            )
+        sites.append(SiteSpec(name, fmt, timezone))
+    if len({site.name for site in sites}) != len(sites) or not sites:
+        raise AnalyzerError(f"--sites {text!r}: give distinct site names", ExitCode.USAGE)
+    return sites
+
+
+def _print_summary(reports: list[FileReport]) -> None:
+    for report in reports:
+        junk = f" ({report.junk} junk)" if report.junk else ""
+        print(f"{report.path}: {report.lines} lines{junk}", file=sys.stderr)
+
+
+def _check_zone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise AnalyzerError(f"--timezone {name}: unknown time zone", ExitCode.USAGE) from exc
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a rate between 0 and 1, got {text}")
+    return value

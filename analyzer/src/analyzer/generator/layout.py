@@ -1,0 +1,122 @@
+"""Where generated logs go: logrotate's layout per site, or one big file for benchmarks.
+
+With ``delaycompress`` logrotate leaves ``access.log`` (today, live), ``access.log.1``
+(yesterday, plain) and ``access.log.2.gz``, ``access.log.3.gz``, ... (older days); each
+file here holds exactly one local day of its site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from random import Random
+
+import yaml
+
+from analyzer.generator import data
+from analyzer.generator.clock import day_volume
+from analyzer.generator.writer import (
+    FileReport,
+    Source,
+    day_slices,
+    default_workers,
+    open_output,
+    write_slices,
+)
+
+LOG_NAME = "access.log"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSpec:
+    name: str
+    format: str  # key of data.FORMATS
+    timezone: str = data.DEFAULT_TIMEZONE
+
+
+def rotated_path(live: Path, age: int) -> Path:
+    """The file holding the day ``age`` days before the live file's day."""
+    if age == 0:
+        return live
+    suffix = f".{age}" if age == 1 else f".{age}.gz"
+    return live.with_name(live.name + suffix)
+
+
+def generate_tree(
+    out: Path,
+    sites: Sequence[SiteSpec],
+    *,
+    days: int,
+    end_date: date,
+    requests_per_day: int,
+    seed: int,
+    junk_rate: float = 0.0,
+    workers: int = 1,
+) -> list[FileReport]:
+    """Write ``days`` rotated files per site ending with ``end_date`` and a config.yaml."""
+    reports = []
+    for site in sites:
+        source = Source(site.name, site.format, site.timezone, seed, junk_rate)
+        volumes = Random(f"{seed}:{site.name}:volume")
+        for age in range(days):
+            day = end_date - timedelta(days=age)
+            report = FileReport(rotated_path(out / site.name / LOG_NAME, age))
+            slices = day_slices(source, day, day_volume(volumes, day, requests_per_day), 1)
+            with open_output(report.path) as stream:
+                write_slices(stream, slices, report, workers)
+            reports.append(report)
+    write_config(out, sites)
+    return reports
+
+
+def write_config(out: Path, sites: Sequence[SiteSpec]) -> Path:
+    """An analyzer configuration reading the generated sites (``<out>/config.yaml``)."""
+    root = out.resolve()
+    config = {
+        "timezone": data.DEFAULT_TIMEZONE,
+        "state_dir": str(root / "state"),
+        "sites": [
+            {
+                "name": site.name,
+                "timezone": site.timezone,
+                "logs": [
+                    {"path": str(root / site.name / LOG_NAME), "format": data.FORMATS[site.format]}
+                ],
+            }
+            for site in sites
+        ],
+    }
+    path = out / "config.yaml"
+    header = "# Written by `analyzer generate` for the logs beside this file.\n"
+    path.write_text(header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def generate_single(
+    path: Path,
+    fmt: str,
+    *,
+    lines: int,
+    days: int,
+    end_date: date,
+    seed: int,
+    junk_rate: float = 0.0,
+    workers: int | None = None,
+    site: str = "demo",
+    timezone: str = data.DEFAULT_TIMEZONE,
+) -> FileReport:
+    """One file of ``lines`` requests spread evenly over ``days`` days (benchmarks)."""
+    source = Source(site, fmt, timezone, seed, junk_rate)
+    share, extra = divmod(lines, days)
+    slices = []
+    for age in range(days - 1, -1, -1):
+        count = share + (1 if age < extra else 0)
+        if count:
+            first = 1 + sum(len(piece.stamps) for piece in slices)
+            slices += day_slices(source, end_date - timedelta(days=age), count, first)
+    report = FileReport(path)
+    with open_output(path) as stream:
+        write_slices(stream, slices, report, workers or default_workers())
+    return report

@@ -1,0 +1,137 @@
+"""A site's traffic: its population of clients and the requests they make over a day.
+
+``SiteTraffic`` is built once per site from the seed (same seed, same clients) and turns
+a day's timestamps into ``Hit``s. A few clients make most requests (Pareto weights), as on
+real platforms where one QGIS user or crawler can outweigh hundreds of visitors.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from ipaddress import IPv6Address
+from random import Random
+
+from analyzer.generator import data, ogc, webapps
+from analyzer.generator.model import Builder, Client, Hit, Weighted
+
+# Names used in data.REQUEST_MIX -> builder.
+BUILDERS: dict[str, Builder] = {
+    "wms_getmap": ogc.wms_getmap,
+    "wms_getcapabilities": ogc.wms_getcapabilities,
+    "wms_getfeatureinfo": ogc.wms_getfeatureinfo,
+    "wms_getlegendgraphic": ogc.wms_getlegendgraphic,
+    "wfs_getcapabilities": ogc.wfs_getcapabilities,
+    "wfs_getfeature": ogc.wfs_getfeature,
+    "wfs_post": ogc.wfs_post,
+    "wcs_getcoverage": ogc.wcs_getcoverage,
+    "wmts_tile": ogc.wmts_tile,
+    "tms_tile": ogc.tms_tile,
+    "ogcapi_items": ogc.ogcapi_items,
+    "gn_record": webapps.gn_record,
+    "gn_export": webapps.gn_export,
+    "gn_attachment": webapps.gn_attachment,
+    "gn_search": webapps.gn_search,
+    "gn_page": webapps.gn_page,
+    "csw": webapps.csw,
+    "datahub_page": webapps.datahub_page,
+    "datahub_dataset": webapps.datahub_dataset,
+    "mapstore_page": webapps.mapstore_page,
+    "mapstore_api": webapps.mapstore_api,
+    "console_account": webapps.console_account,
+    "login": webapps.login,
+    "cas": webapps.cas,
+    "cadastrapp": webapps.cadastrapp,
+    "mviewer": webapps.mviewer,
+    "extractorapp": webapps.extractorapp,
+    "import": webapps.import_,
+    "static": webapps.static,
+    "robots": webapps.robots,
+    "sitemap": webapps.sitemap,
+    "probe": webapps.probe,
+}
+
+
+_AGENTS = Weighted(data.AGENTS, [agent.weight for agent in data.AGENTS])
+_MIXES = {
+    kind: Weighted([BUILDERS[name] for name in mix], list(mix.values()))
+    for kind, mix in data.REQUEST_MIX.items()
+}
+_STATUSES = {
+    name: Weighted([code for code, _ in profile.statuses], [w for _, w in profile.statuses])
+    for name, profile in data.PROFILES.items()
+}
+_LOG_MEDIANS = {
+    name: (math.log(profile.median_ms), math.log(profile.median_bytes))
+    for name, profile in data.PROFILES.items()
+}
+
+
+def make_client(rng: Random) -> Client:
+    agent = _AGENTS.pick(rng)
+    user = None
+    if rng.random() < data.LOGGED_IN_SHARE.get(agent.kind, 0.0):
+        user = rng.choice(data.USERS)
+    ua = agent.user_agent or ""
+    upper = agent.kind == "browser" or "QGIS" in ua or "ArcGIS" in ua
+    return Client(_address(rng), agent, user, upper)
+
+
+def _address(rng: Random) -> str:
+    if rng.random() < data.IPV6_SHARE:
+        network = int(IPv6Address(rng.choice(data.IPV6_PREFIXES) + "::"))
+        # a host part with a zero run half of the time, so that some addresses hold "::"
+        host = rng.getrandbits(64) if rng.random() < 0.5 else rng.getrandbits(16)
+        return str(IPv6Address(network | rng.getrandbits(32) << 64 | host))
+    prefix = rng.choice(data.IPV4_PREFIXES)
+    return f"{prefix}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+
+
+class SiteTraffic:
+    """The clients of one site and how they turn instants into requests."""
+
+    def __init__(self, site: str, seed: int) -> None:
+        rng = Random(f"{seed}:{site}:clients")
+        clients = [make_client(rng) for _ in range(data.CLIENTS_PER_SITE)]
+        self.clients = Weighted(clients, [rng.paretovariate(1.1) for _ in clients])
+        host = data.SITE_HOST.format(site=site)
+        self.host = host
+        self._referers = [referer.format(host=host) for referer in data.SITE_REFERERS]
+
+    def hits(self, rng: Random, stamps: Sequence[float]) -> Iterator[Hit]:
+        for ts in stamps:
+            client = self.clients.pick(rng)
+            req = _MIXES[client.agent.kind].pick(rng)(rng, client)
+            status = _STATUSES[req.profile].pick(rng)
+            log_ms, log_bytes = _LOG_MEDIANS[req.profile]
+            duration = math.exp(rng.gauss(log_ms, data.PROFILES[req.profile].sigma))
+            yield Hit(
+                ts,
+                client,
+                req,
+                status,
+                _size(rng, status, log_bytes),
+                duration,
+                self._referer(rng, client),
+            )
+
+    def _referer(self, rng: Random, client: Client) -> str | None:
+        if client.agent.kind != "browser":
+            return None
+        draw = rng.random()
+        if draw < 0.75:
+            return self._referers[int(draw * 1000) % len(self._referers)]
+        if draw < 0.82:
+            return rng.choice(data.EXTERNAL_REFERERS)
+        return None
+
+
+def _size(rng: Random, status: int, log_bytes: float) -> int:
+    """Body size: log-normal around the profile's median for a 200, small otherwise."""
+    if status == 304:
+        return 0
+    if status == 200:
+        return int(math.exp(rng.gauss(log_bytes, 0.8)))
+    if status == 302:
+        return 0
+    return 150 + rng.randrange(1500)

@@ -1,0 +1,142 @@
+"""Turning days of traffic into file contents, in slices that worker processes can share.
+
+A day's timestamps come from the day's own random stream; its requests are then drawn in
+slices of ``SLICE_LINES``, each from a stream of its own. So the bytes depend only on the
+seed, never on how many processes rendered them, and memory stays bounded by a slice.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from multiprocessing import get_context
+from pathlib import Path
+from random import Random
+from typing import BinaryIO, NamedTuple
+from zoneinfo import ZoneInfo
+
+from analyzer.generator import data
+from analyzer.generator.clock import Clock, day_timestamps
+from analyzer.generator.render import RENDERERS, Context, Renderer
+from analyzer.generator.traffic import SiteTraffic
+
+SLICE_LINES = 50_000
+_UTC = ZoneInfo("UTC")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One generated log: a site's traffic in one format (hashable, sent to workers)."""
+
+    site: str
+    format: str  # key of render.RENDERERS
+    timezone: str
+    seed: int
+    junk_rate: float = 0.0
+
+
+@dataclass(slots=True)
+class FileReport:
+    """What went into one file: the lines written and, among them, the junk lines."""
+
+    path: Path
+    lines: int = 0
+    junk: int = 0
+
+
+class Slice(NamedTuple):
+    source: Source
+    key: str  # seeds the slice's random stream
+    stamps: list[float]
+    first: int  # 1-based number of the slice's first request in its file
+
+
+def day_slices(source: Source, day: date, count: int, first: int) -> list[Slice]:
+    """The slices of ``count`` requests on the local ``day``, numbered from ``first``."""
+    key = f"{source.seed}:{source.site}:{day.isoformat()}"
+    stamps = day_timestamps(Random(key), ZoneInfo(source.timezone), day, count)
+    return [
+        Slice(source, f"{key}:{start}", stamps[start : start + SLICE_LINES], first + start)
+        for start in range(0, count, SLICE_LINES)
+    ]
+
+
+@lru_cache(maxsize=16)
+def _site(source: Source) -> tuple[SiteTraffic, Renderer, Context]:
+    """Per-process state of a source, built once: clients, renderer, clocks."""
+    traffic = SiteTraffic(source.site, source.seed)
+    context = Context(traffic.host, Clock(ZoneInfo(source.timezone)), Clock(_UTC))
+    return traffic, RENDERERS[source.format], context
+
+
+def render_slice(piece: Slice) -> tuple[bytes, int]:
+    """The slice's bytes and how many junk lines they include."""
+    traffic, render, context = _site(piece.source)
+    rng = Random(piece.key)
+    junk_rate = piece.source.junk_rate
+    lines: list[str] = []
+    junk = 0
+    for number, hit in enumerate(traffic.hits(rng, piece.stamps), piece.first):
+        line = render(hit, number, context)
+        lines.append(line)
+        if junk_rate and rng.random() < junk_rate:
+            lines.append(_junk(rng, line))
+            junk += 1
+    lines.append("")  # the final newline
+    # surrogateescape carries binary junk through str and back to the same bytes
+    return "\n".join(lines).encode("utf-8", "surrogateescape"), junk
+
+
+def _junk(rng: Random, line: str) -> str:
+    """A line no parser should accept: a truncated real line or one from data.JUNK_LINES."""
+    if rng.random() < 0.5:
+        return line[: len(line) // 2]
+    return rng.choice(data.JUNK_LINES).decode("utf-8", "surrogateescape")
+
+
+def write_slices(
+    stream: BinaryIO, slices: Iterable[Slice], report: FileReport, workers: int
+) -> None:
+    """Render ``slices`` in order into ``stream``, on ``workers`` processes if above 1."""
+    pieces = list(slices)
+    if workers > 1 and len(pieces) > 1:
+        with get_context("fork").Pool(min(workers, len(pieces))) as pool:
+            _append(stream, pieces, pool.imap(render_slice, pieces), report)
+    else:
+        _append(stream, pieces, map(render_slice, pieces), report)
+
+
+def _append(
+    stream: BinaryIO,
+    pieces: list[Slice],
+    rendered: Iterator[tuple[bytes, int]],
+    report: FileReport,
+) -> None:
+    for piece, (content, junk) in zip(pieces, rendered, strict=True):
+        stream.write(content)
+        report.lines += len(piece.stamps) + junk
+        report.junk += junk
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0))
+
+
+@contextmanager
+def open_output(path: Path) -> Iterator[BinaryIO]:
+    """A binary stream to ``path``, gzip-compressed when it ends in ``.gz``.
+
+    The gzip header gets a zero mtime so that the same seed gives the same bytes.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as raw:
+        if path.suffix != ".gz":
+            yield raw
+            return
+        with gzip.GzipFile(path.name, "wb", compresslevel=6, fileobj=raw, mtime=0) as stream:
+            yield stream  # type: ignore[misc]
