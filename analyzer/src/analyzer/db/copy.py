@@ -9,9 +9,11 @@ same order as its column tuple.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from psycopg import sql
 
-from analyzer.record import Request
+from analyzer.record import OgcInfo, Request
 
 REQUEST_COLUMNS = (
     "ts", "site", "file_id", "line_no", "client_ip", "user_name", "org", "roles",
@@ -27,6 +29,9 @@ LAYER_COLUMNS = (
 )  # fmt: skip
 
 NULL = "\\N"
+# The ogc_* columns (then layer_count) and catalog_* columns of a request without them.
+NO_OGC = "\t".join([NULL] * 10 + ["0"])
+NO_CATALOG = f"{NULL}\t{NULL}"
 INT2_MAX, INT4_MAX, INT8_MAX = 2**15 - 1, 2**31 - 1, 2**63 - 1
 # COPY's text format escapes these; NUL cannot be stored in a PostgreSQL text at all.
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": None})
@@ -64,40 +69,52 @@ def _bool(value: bool) -> str:
     return "t" if value else "f"
 
 
-def encode(req: Request, file_id: str) -> tuple[str, str]:
-    """COPY lines for one request: its ``requests`` row, and its ``request_layers`` rows
-    (one per layer, "" when it has none). Values follow the column tuples' order."""
-    ts, site, org, user = req.ts.isoformat(), text(req.site), text(req.org), text(req.user)
-    app, agent_class = text(req.app), text(req.agent_class)
-    status, duration = str(req.status), number(req.duration_ms)
-    ogc = req.ogc
-    if ogc is None:
-        ogc_part = "\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t0"
-    else:
-        bbox = NULL if ogc.bbox is None else "{" + ",".join(map(repr, ogc.bbox)) + "}"
-        ogc_part = "\t".join((
-            text(ogc.service), text(ogc.request), text_array(ogc.layers), text(ogc.crs),
-            text(ogc.format), bbox, integer(ogc.width), integer(ogc.height),
-            _bool(ogc.tiled), _bool(ogc.download), str(min(len(ogc.layers), INT2_MAX)),
+class RowEncoder:
+    """COPY lines for the requests of one file (one ``file_id``, one site).
+
+    Values follow the column tuples' order. ``site``, ``app`` and ``agent_class`` come
+    from configuration and fixed tables, so they skip escaping; so does the timestamp,
+    formatted once per distinct second (consecutive lines mostly share it).
+    """
+
+    def __init__(self, site: str, file_id: int) -> None:
+        self.site_and_file = f"{text(site)}\t{file_id}\t"
+        self.last_ts: datetime | None = None
+        self.last_ts_text = ""
+
+    def encode(self, req: Request) -> tuple[str, str]:
+        """The request's ``requests`` row and its ``request_layers`` rows ("" if none)."""
+        if req.ts != self.last_ts:
+            self.last_ts, self.last_ts_text = req.ts, req.ts.isoformat()
+        head = f"{self.last_ts_text}\t{self.site_and_file}{req.line_no}\t"
+        org, user, status = text(req.org), text(req.user), str(req.status)
+        duration = number(req.duration_ms)
+        ogc, catalog = req.ogc, req.catalog
+        request_row = "\t".join((
+            text(req.client_ip), user, org, text_array(req.roles), text(req.method),
+            text(req.path), text(req.query), status, integer(req.bytes, INT8_MAX), duration,
+            text(req.referer), text(req.user_agent), req.app, req.agent_class,
+            text(req.agent_name), NO_OGC if ogc is None else _ogc_values(ogc),
+            NO_CATALOG if catalog is None else f"{catalog.action}\t{text(catalog.uuid)}",
         ))  # fmt: skip
-    catalog = req.catalog
-    catalog_part = (
-        "\\N\t\\N" if catalog is None else f"{text(catalog.action)}\t{text(catalog.uuid)}"
-    )
-    request_row = "\t".join((
-        ts, site, file_id, str(req.line_no), text(req.client_ip), user, org,
-        text_array(req.roles), text(req.method), text(req.path), text(req.query), status,
-        integer(req.bytes, INT8_MAX), duration, text(req.referer), text(req.user_agent), app,
-        agent_class, text(req.agent_name), ogc_part, catalog_part,
-    )) + "\n"  # fmt: skip
-    if ogc is None or not ogc.layers:
-        return request_row, ""
-    shared = "\t".join((
-        app, text(ogc.service), text(ogc.request), _bool(ogc.tiled), _bool(ogc.download),
-        text(ogc.format), text(ogc.crs), org, user, agent_class, status, duration,
+        if ogc is None or not ogc.layers:
+            return f"{head}{request_row}\n", ""
+        shared = "\t".join((
+            req.app, text(ogc.service), text(ogc.request), _bool(ogc.tiled),
+            _bool(ogc.download), text(ogc.format), text(ogc.crs), org, user, req.agent_class,
+            status, duration,
+        ))  # fmt: skip
+        layers = "".join([f"{head}{text(layer)}\t{shared}\n" for layer in ogc.layers])
+        return f"{head}{request_row}\n", layers
+
+
+def _ogc_values(ogc: OgcInfo) -> str:
+    bbox = NULL if ogc.bbox is None else "{" + ",".join(map(repr, ogc.bbox)) + "}"
+    return "\t".join((
+        text(ogc.service), text(ogc.request), text_array(ogc.layers), text(ogc.crs),
+        text(ogc.format), bbox, integer(ogc.width), integer(ogc.height), _bool(ogc.tiled),
+        _bool(ogc.download), str(min(len(ogc.layers), INT2_MAX)),
     ))  # fmt: skip
-    head = f"{ts}\t{site}\t{file_id}\t{req.line_no}\t"
-    return request_row, "".join(f"{head}{text(layer)}\t{shared}\n" for layer in ogc.layers)
 
 
 def copy_statement(table: str, columns: tuple[str, ...]) -> sql.Composed:

@@ -1,0 +1,50 @@
+"""`analyzer run`: load every rotated log file not loaded yet, then apply retention."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from analyzer import config, progress
+from analyzer.db import ingest
+from analyzer.errors import ConfigError, ExitCode
+from analyzer.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="load new rotated log files into the database (the nightly job)",
+        description="For every site and log source, load the rotated files not loaded yet "
+        "(oldest first, each in one transaction), refresh the rollups they touched, then "
+        "apply retention.",
+    )
+    parser.add_argument("--config", required=True, type=Path, help="configuration file")
+    parser.add_argument("--site", help="only this site (default: every site)")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="list the files a run would load, load nothing"
+    )
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    settings = config.load(args.config)
+    if args.site and args.site not in {site.name for site in settings.sites}:
+        known = ", ".join(site.name for site in settings.sites)
+        raise ConfigError(f"{args.config}: no site named {args.site!r} (sites: {known})")
+    return run_and_summarize(settings, site=args.site, dry_run=args.dry_run)
+
+
+def run_and_summarize(settings: Settings, site: str | None = None, dry_run: bool = False) -> int:
+    """Run the ingest, log its summary, and say how it went as an exit code."""
+    report = ingest.run(settings, site=site, dry_run=dry_run, progress=progress.for_stream())
+    for line in report.summary_lines():
+        log.info("%s", line)
+    if dry_run:
+        for pending in report.pending:
+            print(pending, file=sys.stdout)
+    return ExitCode.FAILURE if report.failures else ExitCode.OK
