@@ -36,8 +36,11 @@ def describe(method: str, subpath: str, query: str | None) -> AppMatch:
 
 
 def _kvp(parts: list[str], query: str | None) -> OgcInfo | None:
-    """``[ws/[layer/]]service`` endpoints."""
-    if not parts or len(parts) > 3 or parts[-1].lower() not in PATH_SERVICES:
+    """``[ws/[layer/]]service`` endpoints, or the root of a prefix a site routes here
+    (a MapServer-like ``/ortho?SERVICE=WMS&...``)."""
+    if not parts:
+        return ogc.from_kvp(Params(query)) if query else None
+    if len(parts) > 3 or parts[-1].lower() not in PATH_SERVICES:
         return None
     workspace = unquote(parts[0]) if len(parts) > 1 else None
     layer = unquote(parts[1]) if len(parts) == 3 else None

@@ -1,0 +1,97 @@
+"""GeoWebCache URL shapes: TMS paths, WMTS (KVP and RESTful), WMS-C, standalone or in GeoServer."""
+
+from __future__ import annotations
+
+from analyzer.apps import Router
+
+ROUTER = Router()
+
+
+def ogc(path: str, query: str | None = None):
+    found = ROUTER.classify("GET", path, query)
+    assert found.app == "geowebcache"
+    return found.ogc
+
+
+def test_tms_tile_path_gives_layer_gridset_and_mime_type():
+    info = ogc(
+        "/geoserver/gwc/service/tms/1.0.0/cadastre%3Aparcelles@EPSG%3A900913@png/12/2048/1365.png"
+    )
+    assert (info.service, info.request) == ("TMS", "GetTile")
+    assert info.layers == ["cadastre:parcelles"]
+    assert info.crs == "EPSG:900913"
+    assert info.format == "image/png"
+    assert info.tiled
+
+
+def test_tms_vector_tile_extension_gives_its_mime_type():
+    info = ogc("/geoserver/gwc/service/tms/1.0.0/osm:roads@EPSG:3857@pbf/10/511/340.pbf")
+    assert info.format == "application/vnd.mapbox-vector-tile"
+
+
+def test_tms_service_root_is_a_capabilities_request():
+    info = ogc("/geoserver/gwc/service/tms/1.0.0")
+    assert (info.service, info.request, info.layers) == ("TMS", "GetCapabilities", [])
+
+
+def test_wmts_kvp_gives_tile_matrix_set_as_crs():
+    info = ogc(
+        "/geoserver/gwc/service/wmts",
+        "layer=ortho%3Aortho_2022&style=&tilematrixset=EPSG%3A3857&Service=WMTS&Request=GetTile"
+        "&Version=1.0.0&Format=image%2Fjpeg&TileMatrix=EPSG%3A3857%3A15&TileCol=16245&TileRow=11302",
+    )
+    assert (info.service, info.request) == ("WMTS", "GetTile")
+    assert info.layers == ["ortho:ortho_2022"]
+    assert info.crs == "EPSG:3857"
+    assert info.format == "image/jpeg"
+    assert info.tiled
+    assert not info.download
+
+
+def test_wmts_named_tile_matrix_set_is_kept_as_written():
+    info = ogc(
+        "/geowebcache/service/wmts", "request=GetTile&layer=a:b&tilematrixset=PM&format=image/png"
+    )
+    assert info.crs == "PM"
+
+
+def test_wmts_restful_tile():
+    info = ogc(
+        "/geoserver/gwc/service/wmts/rest/ortho:ortho_2022/raster/EPSG:3857/EPSG:3857:15/11302/16245",
+        "format=image/jpeg",
+    )
+    assert (info.request, info.layers, info.crs) == ("GetTile", ["ortho:ortho_2022"], "EPSG:3857")
+    assert info.format == "image/jpeg"
+
+
+def test_wmts_restful_feature_info_uses_info_format():
+    info = ogc(
+        "/geoserver/gwc/service/wmts/rest/a:b/default/EPSG:4326/EPSG:4326:3/2/5/100/120",
+        "format=application/json",
+    )
+    assert (info.request, info.crs, info.format) == (
+        "GetFeatureInfo",
+        "EPSG:4326",
+        "application/json",
+    )
+
+
+def test_wmts_restful_capabilities():
+    assert ogc("/geowebcache/service/wmts/rest/WMTSCapabilities.xml").request == "GetCapabilities"
+
+
+def test_wms_c_requests_are_tiled_even_without_the_tiled_parameter():
+    info = ogc(
+        "/geowebcache/service/wms",
+        "SERVICE=WMS&REQUEST=GetMap&LAYERS=topp:states&SRS=EPSG:900913&BBOX=0,0,10,10"
+        "&WIDTH=256&HEIGHT=256&FORMAT=image/png",
+    )
+    assert (info.service, info.request, info.tiled) == ("WMS", "GetMap", True)
+    assert (info.width, info.height) == (256, 256)
+
+
+def test_rest_and_demo_pages_are_actions_not_ogc():
+    seed = ROUTER.classify("POST", "/geowebcache/rest/seed/topp:states.json", None)
+    demo = ROUTER.classify("GET", "/geoserver/gwc/demo/topp:states", "gridSet=EPSG:4326")
+    assert (seed.app, seed.ogc, seed.action) == ("geowebcache", None, "rest_api")
+    assert (demo.app, demo.ogc, demo.action) == ("geowebcache", None, "demo")
