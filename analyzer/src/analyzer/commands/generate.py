@@ -103,10 +103,6 @@ def parse_sites(text: str, default_format: str, timezone: str) -> list[SiteSpec]
         if fmt not in data.FORMATS:
             known = ", ".join(sorted(data.FORMATS))
             raise AnalyzerError(f"--sites {item}: unknown format {fmt!r} ({known})", ExitCode.USAGE)
-        if not name.replace("-", "").replace("_", "").isalnum():
-            raise AnalyzerError(
-                f"--sites {item}: site names are letters, digits, - and _", ExitCode.USAGE
-            )
         sites.append(SiteSpec(name, fmt, timezone))
     if len({site.name for site in sites}) != len(sites) or not sites:
         raise AnalyzerError(f"--sites {text!r}: give distinct site names", ExitCode.USAGE)

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from random import Random
+from typing import Any
 
 import yaml
 
+from analyzer.config import Node, settings_from
 from analyzer.generator import data
 from analyzer.generator.clock import day_volume
 from analyzer.generator.writer import (
@@ -56,6 +58,9 @@ def generate_tree(
     workers: int = 1,
 ) -> list[FileReport]:
     """Write ``days`` rotated files per site ending with ``end_date`` and a config.yaml."""
+    document = config_document(out, sites)
+    config_path = out / "config.yaml"
+    settings_from(Node(document, str(config_path)))  # refuse what `analyzer run` would
     reports = []
     for site in sites:
         source = Source(site.name, site.format, site.timezone, seed, junk_rate)
@@ -67,14 +72,14 @@ def generate_tree(
             with open_output(report.path) as stream:
                 write_slices(stream, slices, report, workers)
             reports.append(report)
-    write_config(out, sites)
+    write_config(config_path, document)
     return reports
 
 
-def write_config(out: Path, sites: Sequence[SiteSpec]) -> Path:
-    """An analyzer configuration reading the generated sites (``<out>/config.yaml``)."""
+def config_document(out: Path, sites: Sequence[SiteSpec]) -> dict[str, Any]:
+    """An analyzer configuration reading the generated sites' logs."""
     root = out.resolve()
-    config = {
+    return {
         "timezone": data.DEFAULT_TIMEZONE,
         "state_dir": str(root / "state"),
         "sites": [
@@ -88,10 +93,11 @@ def write_config(out: Path, sites: Sequence[SiteSpec]) -> Path:
             for site in sites
         ],
     }
-    path = out / "config.yaml"
+
+
+def write_config(path: Path, document: dict[str, Any]) -> None:
     header = "# Written by `analyzer generate` for the logs beside this file.\n"
-    path.write_text(header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
-    return path
+    path.write_text(header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
 
 
 def generate_single(
