@@ -10,7 +10,7 @@ GRANT SELECT ON analytics.{{ agg.name }} TO analytics_reader;
 GRANT SELECT, INSERT, DELETE ON analytics.{{ agg.name }} TO analytics_writer;
 {%- endif %}
 {%- endfor %}
-GRANT SELECT ON analytics.user_roles_daily TO analytics_reader;
+GRANT SELECT ON analytics.user_roles_daily TO analytics_writer, analytics_reader;
 
 -- Applies the retention of each level (NULL keeps it forever) and remembers it, so that
 -- refreshes never reach into dropped data. Runs as the owner: only the owner of a
