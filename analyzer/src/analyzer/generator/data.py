@@ -146,7 +146,8 @@ AGENTS: tuple[Agent, ...] = (
     ),
     Agent("bot", "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)", 1),
     Agent("unknown", None, 0.5),
-    Agent("unknown", "Opera/9.80 (J2ME/MIDP; Opera Mini/4.2.14912/870; U; id) Presto/2.4.15", 0.2),
+    Agent("unknown", "Mozilla/5.0", 0.3),
+    Agent("browser", "Opera/9.80 (J2ME/MIDP; Opera Mini/4.2.14912/870; U; id) Presto/2.4.15", 0.2),
 )
 
 # Share of clients of each kind that are logged in (the rest is anonymous).
