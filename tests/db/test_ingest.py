@@ -1,0 +1,200 @@
+"""`analyzer run` on the real server: exact counts, reruns, renamed rotations, missed nights."""
+
+from __future__ import annotations
+
+import fcntl
+import gzip
+import shutil
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from analyzer.db.lock import ADVISORY_LOCK_KEY
+from analyzer.errors import ExitCode
+from tests.db.ingest_support import (
+    configure,
+    generate,
+    ledger,
+    rotated_valid_lines,
+    rows_by_site,
+    run,
+)
+from tests.support.databases import TestDatabase
+
+
+@pytest.fixture(scope="module")
+def loaded(analytics_db: TestDatabase, tmp_path_factory: pytest.TempPathFactory):
+    """Two sites, four days each (three rotated files, one live), loaded once."""
+    generated = generate(
+        tmp_path_factory.mktemp("logs"), "alpha:nginx,beta:secproxy", days=4, junk_rate=0.02
+    )
+    config = configure(generated.config, analytics_db.writer_url)
+    first = run(config)
+    assert first.returncode == ExitCode.OK, first.stderr
+    return generated, config, first
+
+
+def test_every_valid_line_of_the_rotated_files_becomes_one_row(loaded, analytics_db) -> None:
+    generated, _, _ = loaded
+    rows = rows_by_site(analytics_db.writer_url)
+
+    for site in ("alpha", "beta"):
+        requests, layer_rows, layer_sum = rows[site]
+        assert requests == rotated_valid_lines(generated, site)
+        assert layer_rows == layer_sum > 0  # one request_layers row per layer of a request
+
+
+def test_the_ledger_holds_each_rotated_file_oldest_first(loaded, analytics_db) -> None:
+    generated, _, _ = loaded
+    files = ledger(analytics_db.writer_url)
+
+    assert [(site, name) for site, name, *_ in files] == [
+        (site, name)
+        for site in ("alpha", "beta")
+        for name in ("access.log.3.gz", "access.log.2.gz", "access.log.1")
+    ]
+    for site, name, lines, rejects, rows in files:
+        valid = generated.valid[(generated.config.parent / site / name).resolve()]
+        assert (rows, lines - rejects) == (valid, valid)
+
+
+def test_rejects_are_written_with_file_line_number_and_reason(loaded) -> None:
+    generated, _, _ = loaded
+    rejects = sorted((generated.config.parent / "state" / "rejects" / "alpha").glob("*.rejects"))
+    text = "".join(path.read_text() for path in rejects)
+
+    assert len(rejects) == 3
+    assert text.splitlines()
+    for line in text.splitlines():
+        assert line.startswith(str(generated.config.parent / "alpha" / "access.log."))
+        file_and_line, reason = line.split(": ")[:2]
+        assert file_and_line.rsplit(":", 1)[1].isdigit()
+        assert reason.split(" (")[0] in {"no match", "empty", "binary", "too long", "bad timestamp"}
+
+
+def test_the_run_summary_counts_lines_rejects_and_rows(loaded) -> None:
+    _, _, first = loaded
+    summary = first.stderr.strip().splitlines()[-1]
+
+    assert "run: 6 files loaded, 0 failed, 0 already loaded" in summary
+    assert " rejects, " in summary and " rows, " in summary
+
+
+def test_a_second_run_changes_nothing(loaded, analytics_db) -> None:
+    _, config, _ = loaded
+    before = rows_by_site(analytics_db.writer_url), ledger(analytics_db.writer_url)
+
+    again = run(config)
+
+    assert again.returncode == ExitCode.OK, again.stderr
+    assert "0 files loaded, 0 failed, 6 already loaded" in again.stderr
+    assert (rows_by_site(analytics_db.writer_url), ledger(analytics_db.writer_url)) == before
+
+
+def test_a_dry_run_lists_new_files_and_loads_nothing(analytics_db, tmp_path: Path) -> None:
+    generated = generate(tmp_path, "dry:nginx", days=3)
+    config = configure(generated.config, analytics_db.writer_url)
+
+    listed = run(config, "--dry-run")
+
+    assert listed.returncode == ExitCode.OK, listed.stderr
+    assert [Path(line).name for line in listed.stdout.split()] == [
+        "access.log.2.gz",
+        "access.log.1",
+    ]
+    assert "dry" not in rows_by_site(analytics_db.writer_url)
+
+
+def test_renamed_and_gzipped_rotation_and_missed_nights_load_exactly_once(
+    analytics_db, tmp_path: Path
+) -> None:
+    generated = generate(tmp_path, "gamma:haproxy", days=5)  # days 1..5, 5 is live
+    config = configure(generated.config, analytics_db.writer_url)
+    site_dir, today = tmp_path / "gamma", tmp_path / "gamma-today"
+    site_dir.rename(today)
+    # The same site two nights earlier: day 3 live, day 2 in .1, day 1 in .2.gz.
+    site_dir.mkdir()
+    (site_dir / "access.log").write_bytes(_gunzip(today / "access.log.2.gz"))
+    (site_dir / "access.log.1").write_bytes(_gunzip(today / "access.log.3.gz"))
+    shutil.copy(today / "access.log.4.gz", site_dir / "access.log.2.gz")
+    assert run(config).returncode == ExitCode.OK
+
+    # Two nights without a run: day 3 is now access.log.2.gz, day 2 access.log.3.gz...
+    shutil.rmtree(site_dir)
+    today.rename(site_dir)
+    caught_up = run(config)
+
+    assert caught_up.returncode == ExitCode.OK, caught_up.stderr
+    assert "2 files loaded, 0 failed, 2 already loaded" in caught_up.stderr
+    assert [name for site, name, *_ in ledger(analytics_db.writer_url) if site == "gamma"] == [
+        "access.log.2.gz", "access.log.1", "access.log.2.gz", "access.log.1"
+    ]  # fmt: skip
+    assert rows_by_site(analytics_db.writer_url)["gamma"][0] == rotated_valid_lines(
+        generated, "gamma"
+    )
+
+
+def _gunzip(path: Path) -> bytes:
+    with gzip.open(path) as unzipped:
+        return unzipped.read()
+
+
+def test_the_live_file_is_read_only_when_configured(analytics_db, tmp_path: Path) -> None:
+    generated = generate(tmp_path, "delta:apache", days=2)
+    document = configure(generated.config, analytics_db.writer_url)
+    text = document.read_text().replace("format: apache", "format: apache\n    include_live: true")
+    document.write_text(text)
+
+    assert run(document).returncode == ExitCode.OK
+
+    expected = sum(n for path, n in generated.valid.items() if path.parent.name == "delta")
+    assert rows_by_site(analytics_db.writer_url)["delta"][0] == expected
+
+
+def test_an_unreachable_database_exits_5_saying_where(tmp_path: Path) -> None:
+    generated = generate(tmp_path, "omega:nginx", days=2)
+    url = "postgresql://analytics_writer:secret@127.0.0.1:9/analytics"
+    config = configure(generated.config, url)
+
+    failed = run(config)
+
+    assert failed.returncode == ExitCode.DATABASE
+    assert "cannot connect to analytics_writer@127.0.0.1:9/analytics" in failed.stderr
+    assert "secret" not in failed.stderr
+
+
+def test_a_run_exits_6_while_another_holds_the_database_lock(analytics_db, tmp_path) -> None:
+    generated = generate(tmp_path, "busy:nginx", days=2)
+    config = configure(generated.config, analytics_db.writer_url)
+
+    with psycopg.connect(analytics_db.writer_url, autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
+        busy = run(config)
+
+    assert busy.returncode == ExitCode.BUSY
+    assert "another run holds the database's ingest lock" in busy.stderr
+    assert "busy" not in rows_by_site(analytics_db.writer_url)
+
+
+def test_a_run_exits_6_while_another_holds_the_state_dir_lock(analytics_db, tmp_path) -> None:
+    generated = generate(tmp_path, "busy2:nginx", days=2)
+    config = configure(generated.config, analytics_db.writer_url)
+    lock_file = tmp_path / "state" / "analyzer.lock"
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+
+    with lock_file.open("a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.write("4242\n")
+        held.flush()
+        busy = run(config)
+
+    assert busy.returncode == ExitCode.BUSY
+    assert f"{lock_file}: another run is in progress (pid 4242)" in busy.stderr
+
+
+def test_a_wrong_config_exits_3(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("sites: []\n")
+
+    assert run(config).returncode == ExitCode.CONFIG
