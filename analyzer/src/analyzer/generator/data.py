@@ -153,6 +153,10 @@ AGENTS: tuple[Agent, ...] = (
 # Share of clients of each kind that are logged in (the rest is anonymous).
 LOGGED_IN_SHARE: dict[str, float] = {"browser": 0.22, "gis": 0.25, "script": 0.1}
 CLIENTS_PER_SITE = 400
+# How many requests each client makes is Pareto-distributed (a few clients make most of
+# them), capped so that no single client, logged in or not, dominates a whole site.
+ACTIVITY_ALPHA = 1.1
+ACTIVITY_CAP = 40.0
 IPV6_SHARE = 0.15
 # Public address blocks clients come from (documentation blocks stay unrealistic).
 IPV4_PREFIXES: tuple[str, ...] = ("90.12", "86.245", "176.143", "82.64", "193.52", "5.172")

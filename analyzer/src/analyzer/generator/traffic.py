@@ -93,7 +93,8 @@ class SiteTraffic:
     def __init__(self, site: str, seed: int) -> None:
         rng = Random(f"{seed}:{site}:clients")
         clients = [make_client(rng) for _ in range(data.CLIENTS_PER_SITE)]
-        self.clients = Weighted(clients, [rng.paretovariate(1.1) for _ in clients])
+        activity = [rng.paretovariate(data.ACTIVITY_ALPHA) for _ in clients]
+        self.clients = Weighted(clients, [min(a, data.ACTIVITY_CAP) for a in activity])
         host = data.SITE_HOST.format(site=site)
         self.host = host
         self._referers = [referer.format(host=host) for referer in data.SITE_REFERERS]
