@@ -95,10 +95,11 @@ def _apply_pending(
             raise DatabaseError(
                 f"{m.path}: changed after it was applied; put schema changes in a new migration"
             )
+    zone = _bucket_timezone(conn, timezone)  # also when up to date: a changed zone is an error
     pending = [m for m in migrations if m.version not in applied]
     if not pending:
         return []
-    context = template_context(connect.edition(conn), _bucket_timezone(conn, timezone))
+    context = template_context(connect.edition(conn), zone)
     for m in pending:
         with conn.transaction():
             _run(conn, m.name, templates.render(f"migrations/{m.name}", **context))

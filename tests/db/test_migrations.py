@@ -1,0 +1,143 @@
+"""Migrations: from an empty database, from every earlier version, twice, concurrently."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+
+from analyzer import cli
+from analyzer.db import migrate as migrations
+from analyzer.db.migrate import migrate
+from analyzer.db.templates import sql_dir
+from analyzer.errors import ConfigError, DatabaseError, ExitCode
+from tests.db.rows import load_file
+
+VERSIONS = [m.version for m in migrations.available()]
+
+# Everything a migration defines, in a form two databases can be compared by.
+SCHEMA_SNAPSHOT = """
+SELECT 'column', c.relname || '.' || a.attname,
+       format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+           || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
+FROM pg_attribute AS a
+JOIN pg_class AS c ON c.oid = a.attrelid
+JOIN pg_namespace AS n ON n.oid = c.relnamespace
+LEFT JOIN pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE n.nspname = 'analytics' AND a.attnum > 0 AND NOT a.attisdropped
+UNION ALL
+SELECT 'relation', c.relname,
+       concat_ws(' ', c.relkind::text, r.rolname, c.relacl::text)
+FROM pg_class AS c
+JOIN pg_namespace AS n ON n.oid = c.relnamespace
+JOIN pg_roles AS r ON r.oid = c.relowner
+WHERE n.nspname = 'analytics'
+UNION ALL
+SELECT 'index', indexname, indexdef FROM pg_indexes WHERE schemaname = 'analytics'
+UNION ALL
+SELECT 'function', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+       md5(pg_get_functiondef(p.oid)) || ' ' || coalesce(p.proacl::text, '')
+FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
+WHERE n.nspname = 'analytics'
+UNION ALL
+SELECT 'view', c.relname, pg_get_viewdef(c.oid)
+FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+WHERE n.nspname = 'analytics' AND c.relkind IN ('v', 'm')
+UNION ALL
+SELECT 'hypertable', hypertable_name, num_dimensions::text
+FROM timescaledb_information.hypertables WHERE hypertable_schema = 'analytics'
+UNION ALL
+SELECT 'setting', key, value FROM analytics.settings
+ORDER BY 1, 2, 3
+"""
+
+
+def _snapshot(admin_url: str) -> list[tuple[str, str, str]]:
+    with psycopg.connect(admin_url) as conn:
+        return conn.execute(SCHEMA_SNAPSHOT).fetchall()
+
+
+def test_migrate_builds_the_schema_from_an_empty_database_then_applies_nothing(
+    empty_db, analytics_db
+):
+    assert migrate(empty_db.owner_url) == VERSIONS
+    assert migrate(empty_db.owner_url) == []
+    assert _snapshot(empty_db.admin_url) == _snapshot(analytics_db.admin_url)
+
+
+@pytest.mark.parametrize("version", VERSIONS[:-1])
+def test_migrate_from_an_earlier_version_reaches_the_same_schema(empty_db, analytics_db, version):
+    applied = migrate(empty_db.owner_url, target=version)
+    assert applied == [v for v in VERSIONS if v <= version]
+    assert migrate(empty_db.owner_url) == [v for v in VERSIONS if v > version]
+    assert _snapshot(empty_db.admin_url) == _snapshot(analytics_db.admin_url)
+
+
+def test_migrations_are_idempotent_when_their_record_is_lost(empty_db, analytics_db):
+    migrate(empty_db.owner_url)
+    with psycopg.connect(empty_db.owner_url, autocommit=True) as conn:
+        conn.execute("DELETE FROM analytics.schema_migrations")
+    assert migrate(empty_db.owner_url) == VERSIONS
+    assert _snapshot(empty_db.admin_url) == _snapshot(analytics_db.admin_url)
+
+
+def test_concurrent_migrations_apply_each_version_once(empty_db):
+    results: list[list[str]] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(migrate(empty_db.owner_url)))
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [[], [], VERSIONS]
+
+
+def test_a_changed_applied_migration_is_refused(empty_db, tmp_path, monkeypatch):
+    copy = tmp_path / "timescaledb"
+    shutil.copytree(sql_dir(), copy)
+    monkeypatch.setenv("ANALYZER_SQL_DIR", str(copy))
+    migrate(empty_db.owner_url)
+    edited = sorted((copy / "migrations").glob("0002_*.sql"))[0]
+    edited.write_text(edited.read_text() + "\n-- an afterthought\n")
+    with pytest.raises(DatabaseError, match=f"{edited.name}: changed after it was applied"):
+        migrate(empty_db.owner_url)
+
+
+def test_buckets_follow_the_time_zone_chosen_at_the_first_migration(empty_db):
+    migrate(empty_db.owner_url, timezone="America/Montreal")
+    montreal = ZoneInfo("America/Montreal")
+    with psycopg.connect(empty_db.writer_url, autocommit=True) as conn:
+        load_file(conn, "alpha", datetime(2026, 11, 2, tzinfo=montreal), timedelta(days=2), 300)
+        starts = conn.execute("SELECT DISTINCT bucket FROM analytics.requests_daily").fetchall()
+    assert {(b.astimezone(montreal).hour, b.astimezone(montreal).minute) for (b,) in starts} == {
+        (0, 0)
+    }
+    assert len(starts) == 2
+
+
+def test_the_time_zone_of_an_existing_database_cannot_change(analytics_db):
+    with pytest.raises(ConfigError, match="already bucket in Europe/Paris, not UTC"):
+        migrate(analytics_db.owner_url, timezone="UTC")
+
+
+def test_an_unknown_time_zone_is_a_configuration_error(empty_db):
+    with pytest.raises(ConfigError, match="unknown time zone 'Europe/Atlantis'"):
+        migrate(empty_db.owner_url, timezone="Europe/Atlantis")
+
+
+def test_migrate_command_exits_5_when_the_database_is_unreachable(capsys):
+    code = cli.main(["db", "migrate", "--database-url", "postgresql://nobody@127.0.0.1:9/x"])
+    assert code == ExitCode.DATABASE
+    assert "cannot connect to nobody@127.0.0.1:9/x" in capsys.readouterr().err
+
+
+def test_migrate_command_reports_an_up_to_date_schema(analytics_db, capsys):
+    code = cli.main(["db", "migrate", "--database-url", analytics_db.owner_url])
+    assert code == ExitCode.OK
+    assert capsys.readouterr().out.strip() == "schema up to date"
