@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterator, Sequence
 from ipaddress import IPv6Address
 from random import Random
+from typing import NamedTuple
 
 from analyzer.generator import data, ogc, webapps
 from analyzer.generator.model import Builder, Client, Hit, Weighted
@@ -57,12 +58,24 @@ _MIXES = {
     kind: Weighted([BUILDERS[name] for name in mix], list(mix.values()))
     for kind, mix in data.REQUEST_MIX.items()
 }
-_STATUSES = {
-    name: Weighted([code for code, _ in profile.statuses], [w for _, w in profile.statuses])
-    for name, profile in data.PROFILES.items()
-}
-_LOG_MEDIANS = {
-    name: (math.log(profile.median_ms), math.log(profile.median_bytes))
+
+
+class _Answer(NamedTuple):
+    """A response profile ready for drawing: status picker and log-normal parameters."""
+
+    statuses: Weighted[int]
+    log_ms: float
+    sigma: float
+    log_bytes: float
+
+
+_ANSWERS = {
+    name: _Answer(
+        Weighted(*zip(*profile.statuses, strict=True)),
+        math.log(profile.median_ms),
+        profile.sigma,
+        math.log(profile.median_bytes),
+    )
     for name, profile in data.PROFILES.items()
 }
 
@@ -103,16 +116,15 @@ class SiteTraffic:
         for ts in stamps:
             client = self.clients.pick(rng)
             req = _MIXES[client.agent.kind].pick(rng)(rng, client)
-            status = _STATUSES[req.profile].pick(rng)
-            log_ms, log_bytes = _LOG_MEDIANS[req.profile]
-            duration = math.exp(rng.gauss(log_ms, data.PROFILES[req.profile].sigma))
+            answer = _ANSWERS[req.profile]
+            status = answer.statuses.pick(rng)
             yield Hit(
                 ts,
                 client,
                 req,
                 status,
-                _size(rng, status, log_bytes),
-                duration,
+                _size(rng, status, answer.log_bytes),
+                math.exp(rng.gauss(answer.log_ms, answer.sigma)),
                 self._referer(rng, client),
             )
 
@@ -129,10 +141,8 @@ class SiteTraffic:
 
 def _size(rng: Random, status: int, log_bytes: float) -> int:
     """Body size: log-normal around the profile's median for a 200, small otherwise."""
-    if status == 304:
-        return 0
     if status == 200:
         return int(math.exp(rng.gauss(log_bytes, 0.8)))
-    if status == 302:
-        return 0
+    if status in (302, 304):
+        return 0  # redirects and revalidations carry no body
     return 150 + rng.randrange(1500)
