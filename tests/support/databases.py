@@ -80,6 +80,7 @@ def external_server(admin_url: str) -> Server:
                     sql.SQL(verb), sql.Identifier(role), sql.Literal(password)
                 )
             )
+        conn.execute("GRANT analytics_writer TO analytics_owner")  # as bootstrap.sql does
     params = conninfo_to_dict(admin_url)
     host = params.get("host") or "127.0.0.1"
     return Server(edition, admin_url, passwords, host, int(params.get("port") or 5432))

@@ -5,7 +5,7 @@
 {% macro counts_from_raw(with_bytes=true) -%}
 count(*) AS requests,
 {%- if with_bytes %}
-       sum(bytes)::numeric AS bytes,
+       sum(bytes) AS bytes,
 {%- endif %}
        count(*) FILTER (WHERE status >= 400) AS errors
 {%- endmacro %}

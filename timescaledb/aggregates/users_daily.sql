@@ -3,7 +3,7 @@
 SELECT {{ bucket("ts") }} AS bucket,
        site, user_name, app, org, roles,
        count(*) AS requests,
-       sum(bytes)::numeric AS bytes
+       sum(bytes) AS bytes
 FROM {{ source }}
 WHERE user_name IS NOT NULL
 GROUP BY {{ bucket("ts") }}, site, user_name, app, org, roles

@@ -19,6 +19,8 @@ ALTER ROLE analytics_reader LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :
 ALTER ROLE superset LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'superset_password';
 -- Dashboards must not hang the server: cap the read-only role's statements.
 ALTER ROLE analytics_reader SET statement_timeout = '60s';
+-- Continuous aggregates belong to the writer (only their owner may refresh them).
+GRANT analytics_writer TO analytics_owner;
 
 SELECT 'CREATE DATABASE analytics OWNER analytics_owner'
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'analytics')

@@ -1,6 +1,19 @@
 -- The aggregates, one definition each in timescaledb/aggregates/, built for the edition:
 -- continuous aggregates (hierarchical: hourly from raw, daily from hourly, monthly from
 -- daily) under the Timescale licence, plain tables refreshed by the analyzer otherwise.
+{%- if edition == "timescale" %}
+
+-- Continuous aggregates are handed to the writer, the only role that refreshes them.
+DO $$
+BEGIN
+    IF NOT pg_has_role(current_user, 'analytics_writer', 'SET') THEN
+        RAISE EXCEPTION '% cannot hand continuous aggregates to analytics_writer', current_user
+            USING HINT = 'As a superuser: GRANT analytics_writer TO ' || current_user
+                         || ' (timescaledb/init/bootstrap.sql does).';
+    END IF;
+END
+$$;
+{%- endif %}
 {% for agg in aggregates %}
 
 -- {{ agg.name }}: {{ agg.width }} buckets from {{ agg.source }}
