@@ -37,30 +37,35 @@ class Context:
 Renderer = Callable[[Hit, int, Context], str]  # (hit, 1-based line number, context)
 
 
+def _nginx_byte(byte: int) -> str:
+    printable = 32 <= byte <= 126 and byte not in (0x22, 0x5C)
+    return chr(byte) if printable else f"\\x{byte:02X}"
+
+
+def _apache_byte(byte: int) -> str:
+    if byte in (0x22, 0x5C):
+        return "\\" + chr(byte)
+    return chr(byte) if 32 <= byte <= 126 else f"\\x{byte:02x}"
+
+
+_NGINX_BYTES = [_nginx_byte(byte) for byte in range(256)]
+_APACHE_BYTES = [_apache_byte(byte) for byte in range(256)]
+
+
+def _plain(text: str) -> bool:
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+
+
 @lru_cache(maxsize=4096)
 def nginx_escape(text: str) -> str:
     """nginx's default log escaping: ``"``, ``\\``, control and non-ASCII bytes as \\xHH."""
-    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
-        return text
-    return "".join(
-        f"\\x{byte:02X}" if byte in (0x22, 0x5C) or not 32 <= byte <= 126 else chr(byte)
-        for byte in text.encode()
-    )
+    return text if _plain(text) else "".join([_NGINX_BYTES[b] for b in text.encode()])
 
 
 @lru_cache(maxsize=4096)
 def apache_escape(text: str) -> str:
     """mod_log_config's escaping: ``\\"`` and ``\\\\``, other unprintable bytes as \\xhh."""
-    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
-        return text
-    return "".join(
-        "\\" + chr(byte)
-        if byte in (0x22, 0x5C)
-        else chr(byte)
-        if 32 <= byte <= 126
-        else f"\\x{byte:02x}"
-        for byte in text.encode()
-    )
+    return text if _plain(text) else "".join([_APACHE_BYTES[b] for b in text.encode()])
 
 
 def tomcat_escape(text: str) -> str:
