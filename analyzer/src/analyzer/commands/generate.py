@@ -42,22 +42,55 @@ def register(subparsers: Any) -> None:
         "--format",
         default="nginx",
         choices=sorted(data.FORMATS),
-        help="format of sites that name none (default: nginx)",
+        metavar="FORMAT",
+        help="format of --single and of sites that name none: "
+        f"{', '.join(data.FORMATS)} (default: nginx)",
     )
-    parser.add_argument("--days", type=_positive, default=7, help="days per site (default: 7)")
+    parser.add_argument(
+        "--days", type=_positive, default=7, help="days per site or file (default: 7)"
+    )
     parser.add_argument(
         "--end-date",
         type=date.fromisoformat,
         default=None,
         metavar="YYYY-MM-DD",
-        help="the live file's day (default: today)",
+        help="the last day, held whole by the live access.log (default: today)",
     )
-    parser.add_argument("--requests-per-day", type=_positive, default=20_000, metavar="N")
-    parser.add_argument("--lines", type=_positive, default=100_000, help="with --single")
+    parser.add_argument(
+        "--requests-per-day",
+        type=_positive,
+        default=20_000,
+        metavar="N",
+        help="a weekday's requests per site, weekends get fewer (default: 20000)",
+    )
+    parser.add_argument(
+        "--lines",
+        type=_positive,
+        default=100_000,
+        metavar="N",
+        help="with --single (default: 100000)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="same seed, same bytes (default: 1)")
-    parser.add_argument("--junk-rate", type=_rate, default=0.0, metavar="R", help="0 to 1")
-    parser.add_argument("--timezone", default=data.DEFAULT_TIMEZONE, help="the sites' zone")
-    parser.add_argument("--workers", type=_positive, default=None, help="default: all cores")
+    parser.add_argument(
+        "--junk-rate",
+        type=_rate,
+        default=0.0,
+        metavar="R",
+        help="share of extra unparseable lines, 0 to 1 (default: 0)",
+    )
+    parser.add_argument(
+        "--timezone",
+        default=data.DEFAULT_TIMEZONE,
+        metavar="ZONE",
+        help=f"the sites' zone, which bounds each file's day (default: {data.DEFAULT_TIMEZONE})",
+    )
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="processes (default: all cores)",
+    )
     parser.set_defaults(handler=run)
 
 
