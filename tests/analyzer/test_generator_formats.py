@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from analyzer.generator.clock import Clock
 from analyzer.generator.layout import generate_single
 from analyzer.generator.render import apache_escape, nginx_escape, tomcat_escape
 
@@ -95,3 +97,22 @@ def test_apache_backslash_escapes_quotes_and_writes_other_bytes_as_lower_hex():
 
 def test_tomcat_keeps_utf8_and_backslash_escapes_quotes():
     assert tomcat_escape('école "x"') == r"école \"x\""
+
+
+@pytest.mark.parametrize(
+    ("zone", "utc", "clf", "syslog", "iso"),
+    [
+        ("Europe/Paris", datetime(2026, 11, 7, 8, 5, 3, 250000, UTC), "07/Nov/2026:09:05:03 +0100",
+         "Nov  7 09:05:03", "2026-11-07T09:05:03.250+01:00"),
+        ("Europe/Paris", datetime(2026, 7, 14, 22, 30, 0, 0, UTC), "15/Jul/2026:00:30:00 +0200",
+         "Jul 15 00:30:00", "2026-07-15T00:30:00.000+02:00"),
+        ("America/St_Johns", datetime(2026, 1, 2, 3, 4, 5, 6000, UTC), "01/Jan/2026:23:34:05 -0330",
+         "Jan  1 23:34:05", "2026-01-01T23:34:05.006-03:30"),
+    ],
+)  # fmt: skip
+def test_clock_writes_local_time_in_each_servers_shape(zone, utc, clf, syslog, iso):
+    clock = Clock(ZoneInfo(zone))
+    t = utc.timestamp()
+    assert clock.clf(t) == clf
+    assert clock.haproxy(t) == (syslog, f"{clf[:20]}.{iso[20:23]}")
+    assert clock.iso(t) == iso

@@ -48,6 +48,8 @@ class Clock:
         self._zone = zone
         self._offsets: dict[int, int] = {}  # quarter-hour index -> offset in seconds
         self._days: dict[int, tuple[str, str, str]] = {}  # local day index -> date strings
+        # Busy files log several requests per second: keep the last second's CLF stamp.
+        self._clf_second, self._clf_text = -1, ""
 
     def _parts(self, t: float) -> tuple[tuple[str, str, str], str, int, tuple[str, str]]:
         """(date strings, "HH:MM:SS", milliseconds, offset strings) of an instant."""
@@ -65,8 +67,11 @@ class Clock:
 
     def clf(self, t: float) -> str:
         """``27/Nov/2026:23:07:30 +0100`` (nginx, Apache, Traefik, security-proxy)."""
-        dates, hms, _, offset = self._parts(t)
-        return f"{dates[0]}:{hms} {offset[0]}"
+        second = int(t)
+        if second != self._clf_second:
+            dates, hms, _, offset = self._parts(t)
+            self._clf_second, self._clf_text = second, f"{dates[0]}:{hms} {offset[0]}"
+        return self._clf_text
 
     def haproxy(self, t: float) -> tuple[str, str]:
         """The syslog stamp ``Nov  7 23:07:30`` and HAProxy's ``07/Nov/2026:23:07:30.123``."""
