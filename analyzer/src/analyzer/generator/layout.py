@@ -21,11 +21,11 @@ from analyzer.generator import data
 from analyzer.generator.clock import day_volume
 from analyzer.generator.writer import (
     FileReport,
+    SliceWriter,
     Source,
     day_slices,
     default_workers,
     open_output,
-    write_slices,
 )
 
 LOG_NAME = "access.log"
@@ -62,16 +62,17 @@ def generate_tree(
     config_path = out / "config.yaml"
     settings_from(Node(document, str(config_path)))  # refuse what `analyzer run` would
     reports = []
-    for site in sites:
-        source = Source(site.name, site.format, site.timezone, seed, junk_rate)
-        volumes = Random(f"{seed}:{site.name}:volume")
-        for age in range(days):
-            day = end_date - timedelta(days=age)
-            report = FileReport(rotated_path(out / site.name / LOG_NAME, age))
-            slices = day_slices(source, day, day_volume(volumes, day, requests_per_day), 1)
-            with open_output(report.path) as stream:
-                write_slices(stream, slices, report, workers)
-            reports.append(report)
+    with SliceWriter(workers) as writer:
+        for site in sites:
+            source = Source(site.name, site.format, site.timezone, seed, junk_rate)
+            volumes = Random(f"{seed}:{site.name}:volume")
+            for age in range(days):
+                day = end_date - timedelta(days=age)
+                report = FileReport(rotated_path(out / site.name / LOG_NAME, age))
+                slices = day_slices(source, day, day_volume(volumes, day, requests_per_day), 1)
+                with open_output(report.path) as stream:
+                    writer.write(stream, slices, report)
+                reports.append(report)
     write_config(config_path, document)
     return reports
 
@@ -116,13 +117,14 @@ def generate_single(
     """One file of ``lines`` requests spread evenly over ``days`` days (benchmarks)."""
     source = Source(site, fmt, timezone, seed, junk_rate)
     share, extra = divmod(lines, days)
-    slices = []
-    for age in range(days - 1, -1, -1):
-        count = share + (1 if age < extra else 0)
-        if count:
-            first = 1 + sum(len(piece.stamps) for piece in slices)
-            slices += day_slices(source, end_date - timedelta(days=age), count, first)
     report = FileReport(path)
-    with open_output(path) as stream:
-        write_slices(stream, slices, report, workers or default_workers())
+    first = 1
+    # Day by day, so that memory holds one day's timestamps whatever the file's size.
+    with SliceWriter(workers or default_workers()) as writer, open_output(path) as stream:
+        for age in range(days - 1, -1, -1):
+            count = share + (1 if age < extra else 0)
+            if count:
+                day = end_date - timedelta(days=age)
+                writer.write(stream, day_slices(source, day, count, first), report)
+                first += count
     return report

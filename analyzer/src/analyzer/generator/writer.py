@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from multiprocessing import get_context
+from multiprocessing.pool import Pool
 from pathlib import Path
 from random import Random
 from typing import BinaryIO, NamedTuple
@@ -99,28 +100,38 @@ def _junk(rng: Random, line: str) -> str:
     return rng.choice(data.JUNK_LINES).decode("utf-8", "surrogateescape")
 
 
-def write_slices(
-    stream: BinaryIO, slices: Iterable[Slice], report: FileReport, workers: int
-) -> None:
-    """Render ``slices`` in order into ``stream``, on ``workers`` processes if above 1."""
-    pieces = list(slices)
-    if workers > 1 and len(pieces) > 1:
-        with get_context("fork").Pool(min(workers, len(pieces))) as pool:
-            _append(stream, pieces, pool.imap(render_slice, pieces), report)
-    else:
-        _append(stream, pieces, map(render_slice, pieces), report)
+class SliceWriter:
+    """Renders slices in order into files, on worker processes when there are several.
 
+    Use as a context manager: the worker pool lives as long as the ``with`` block.
+    """
 
-def _append(
-    stream: BinaryIO,
-    pieces: list[Slice],
-    rendered: Iterator[tuple[bytes, int]],
-    report: FileReport,
-) -> None:
-    for piece, (content, junk) in zip(pieces, rendered, strict=True):
-        stream.write(content)
-        report.lines += len(piece.stamps) + junk
-        report.junk += junk
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+        self._pool: Pool | None = None
+
+    def __enter__(self) -> SliceWriter:
+        if self._workers > 1:
+            self._pool = get_context("fork").Pool(self._workers)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        if self._pool is not None:
+            if exc_type is None:
+                self._pool.close()  # all work is done: let the workers exit
+            else:
+                self._pool.terminate()
+            self._pool.join()
+
+    def write(self, stream: BinaryIO, pieces: list[Slice], report: FileReport) -> None:
+        if self._pool is not None and len(pieces) > 1:
+            rendered: Iterable[tuple[bytes, int]] = self._pool.imap(render_slice, pieces)
+        else:
+            rendered = map(render_slice, pieces)
+        for piece, (content, junk) in zip(pieces, rendered, strict=True):
+            stream.write(content)
+            report.lines += len(piece.stamps) + junk
+            report.junk += junk
 
 
 def default_workers() -> int:
