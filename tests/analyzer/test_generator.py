@@ -12,7 +12,7 @@ import pytest
 
 from analyzer import config
 from analyzer.cli import main
-from analyzer.generator import writer
+from analyzer.generator import data, writer
 from analyzer.generator.layout import SiteSpec, generate_single, generate_tree
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -84,11 +84,12 @@ def test_config_yaml_is_a_valid_configuration_for_the_generated_sites(generated)
     assert by_name["rennes"].timezone == "Europe/Paris"
 
 
-def test_plain_combined_variants_are_read_by_the_nginx_and_apache_presets(tmp_path):
-    sites = [SiteSpec("a", "nginx-combined"), SiteSpec("b", "apache-combined")]
+def test_config_names_the_preset_that_reads_each_generated_format(tmp_path):
+    sites = [SiteSpec(fmt.replace("-", "_"), fmt) for fmt in data.FORMATS]
     generate_tree(tmp_path, sites, days=1, end_date=END, requests_per_day=10, seed=1)
-    formats = [site.logs[0].format for site in config.load(tmp_path / "config.yaml").sites]
-    assert formats == ["nginx", "apache"]
+    presets = [site.logs[0].format for site in config.load(tmp_path / "config.yaml").sites]
+    assert presets == list(data.FORMATS.values())
+    assert presets[sites.index(SiteSpec("nginx_combined", "nginx-combined"))] == "nginx"
 
 
 def test_same_seed_writes_the_same_bytes_and_another_seed_other_ones(generated, tmp_path):

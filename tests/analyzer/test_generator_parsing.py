@@ -12,7 +12,6 @@ import subprocess
 import sys
 from collections import Counter
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
@@ -164,10 +163,3 @@ def test_ipv6_clients_are_a_minority(parsed):
 def test_haproxy_times_without_offset_are_read_in_the_site_zone(parsed):
     stamps = {record["ts"][-6:] for record in parsed["haproxy"].records}
     assert stamps == {"+01:00"}  # Paris in November, as the config.yaml says
-
-
-def test_config_names_each_formats_preset(tmp_path: Path):
-    sites = [SiteSpec(fmt.replace("-", "_"), fmt) for fmt in data.FORMATS]
-    generate_tree(tmp_path, sites, days=1, end_date=date(2026, 1, 5), requests_per_day=5, seed=1)
-    presets = [site.logs[0].format for site in config.load(tmp_path / "config.yaml").sites]
-    assert presets == list(data.FORMATS.values())
