@@ -141,7 +141,9 @@ def parse_in_child(job: ParseJob) -> Iterator[Iterator[Batch | Done]]:
     """Run `produce` in a forked child; iterate over its messages in the parent."""
     receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
     child = multiprocessing.get_context("fork").Process(
-        target=_child_main, args=(job, sender), name=f"parse {job.candidate.path.name}"
+        target=_child_main,
+        args=(job, sender, receiver),
+        name=f"parse {job.candidate.path.name}",
     )
     child.daemon = True
     child.start()
@@ -156,7 +158,10 @@ def parse_in_child(job: ParseJob) -> Iterator[Iterator[Batch | Done]]:
             child.join()
 
 
-def _child_main(job: ParseJob, sender: Connection) -> None:
+def _child_main(job: ParseJob, sender: Connection, receiver: Connection) -> None:
+    # Fork copied the reading end too: close it, or the pipe would outlive the loader
+    # and a child blocked on a full pipe would wait forever after a kill -9.
+    receiver.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what a ^C means
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
