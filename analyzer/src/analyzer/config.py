@@ -21,10 +21,10 @@ from croniter import croniter
 from analyzer.apps.registry import MODULES
 from analyzer.errors import AnalyzerError, ConfigError
 from analyzer.formats import AUTO, build_format
+from analyzer.privacy import KEY_VARIABLE
 from analyzer.settings import IP_MODES, USER_MODES, LogSource, Retention, Settings, SiteConfig
 
 DATABASE_URL_ENV = "ANALYZER_DATABASE_URL"
-PSEUDONYM_KEY_ENV = "ANALYZER_PSEUDONYM_KEY"
 _INTERVAL = re.compile(r"^\d+ (second|minute|hour|day|week|month|year)s?$")
 _SITE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -205,8 +205,8 @@ def _check_unique_names(node: Node, sites: tuple[SiteConfig, ...]) -> None:
 
 def _check_pseudonym_key(root: Node, sites: tuple[SiteConfig, ...]) -> None:
     users = [site.name for site in sites if site.user_mode == "pseudonymize"]
-    if users and not os.environ.get(PSEUDONYM_KEY_ENV):
+    if users and not os.environ.get(KEY_VARIABLE):
         raise root.error(
             f"sites {', '.join(users)} pseudonymize user names: set the key in the "
-            f"environment variable {PSEUDONYM_KEY_ENV}"
+            f"environment variable {KEY_VARIABLE}"
         )

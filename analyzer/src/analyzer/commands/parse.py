@@ -1,0 +1,113 @@
+"""`analyzer parse`: log files in, one record per valid line out (stdout), summary on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import sys
+from contextlib import ExitStack
+from typing import BinaryIO, TextIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from analyzer.errors import AnalyzerError, ExitCode, InputError
+from analyzer.formats import AUTO, PRESETS, SAMPLE_LINES, detect_format
+from analyzer.output import ENCODERS
+from analyzer.parallel import parse_parallel
+from analyzer.parsing import ParseSetup, Tally, parse_serial, tune_gc
+from analyzer.privacy import key_from_env
+from analyzer.reader import open_log, read_blocks, split_lines
+from analyzer.settings import IP_MODES, USER_MODES, SiteConfig
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "parse",
+        help="parse log files to JSON lines or CSV on stdout",
+        description="Parse access logs (plain or gzip, '-' for stdin) and write one record "
+        "per valid line to stdout; rejected lines are counted in the summary on stderr.",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="log file, or - for stdin")
+    parser.add_argument("--site", required=True, help="site name written in every record")
+    parser.add_argument(
+        "--format",
+        default=AUTO,
+        help=f"{AUTO} (default), a preset ({', '.join(PRESETS)}), an nginx log_format string "
+        "or an Apache LogFormat string",
+    )
+    parser.add_argument("--output", choices=tuple(ENCODERS), default="jsonl")
+    parser.add_argument("--ip-mode", choices=IP_MODES, default="anonymize")
+    parser.add_argument("--user-mode", choices=USER_MODES, default="keep")
+    parser.add_argument(
+        "--timezone", default="UTC", help="zone of timestamps without offset (HAProxy)"
+    )
+    parser.add_argument("--jobs", type=int, default=1, help="parser processes (default 1)")
+    parser.add_argument("--rejects", metavar="FILE", help="write rejected lines to FILE")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    if args.jobs < 1:
+        raise AnalyzerError("--jobs: at least 1", ExitCode.USAGE)
+    try:
+        ZoneInfo(args.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise AnalyzerError(f"--timezone: unknown zone {args.timezone!r}", ExitCode.USAGE) from exc
+    site = SiteConfig(
+        name=args.site, timezone=args.timezone, ip_mode=args.ip_mode, user_mode=args.user_mode
+    )
+    key = key_from_env(os.environ)
+    tune_gc()
+    out = sys.stdout.buffer
+    out.write(ENCODERS[args.output]().header())
+    total, failed = Tally(), 0
+    with ExitStack() as stack:
+        rejects = stack.enter_context(open(args.rejects, "w")) if args.rejects else None
+        for name in args.files:
+            setup = ParseSetup(name, args.format, site, key)
+            tally, error = parse_file(setup, args.output, args.jobs, out, rejects)
+            total.add(tally)
+            print(f"analyzer: {tally.summary(name)}", file=sys.stderr)
+            if error:
+                print(f"analyzer: error: {error}", file=sys.stderr)
+                failed += 1
+    if len(args.files) > 1:
+        print(f"analyzer: {total.summary('total')}", file=sys.stderr)
+    return ExitCode.INPUT if failed else ExitCode.OK
+
+
+def parse_file(
+    setup: ParseSetup, output: str, jobs: int, out: BinaryIO, rejects: TextIO | None
+) -> tuple[Tally, InputError | None]:
+    """Parse one file to `out`; an input error ends the file, after the lines before it."""
+    tally = Tally()
+    try:
+        with open_log(setup.source) as stream:
+            blocks = read_blocks(stream, setup.source)
+            first = next(blocks, b"")
+            setup = _resolve_format(setup, first)
+            blocks = itertools.chain((first,), blocks)
+            results = (
+                parse_parallel(setup, output, blocks, jobs)
+                if jobs > 1
+                else parse_serial(setup, output, blocks)
+            )
+            for encoded, rejected, counts in results:
+                out.write(encoded)
+                tally.add(counts)
+                if rejects is not None:
+                    rejects.writelines(f"{reject}\n" for reject in rejected)
+    except InputError as exc:
+        return tally, exc
+    return tally, None
+
+
+def _resolve_format(setup: ParseSetup, first_block: bytes) -> ParseSetup:
+    """With --format auto, the preset that reads the file's first lines (said on stderr)."""
+    if setup.format_spec != AUTO:
+        return setup
+    head = itertools.islice(split_lines(first_block), SAMPLE_LINES)
+    sample = (raw.decode("utf-8", "replace") for raw in head)
+    fmt = detect_format(sample, ZoneInfo(setup.site.timezone), setup.source)
+    print(f"analyzer: {setup.source}: format {fmt.name} (detected)", file=sys.stderr)
+    return ParseSetup(setup.source, fmt.name, setup.site, setup.key)

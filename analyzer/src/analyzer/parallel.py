@@ -1,0 +1,84 @@
+"""Parsing one input with several processes, output in input order.
+
+The parent reads the input (plain, gzip or stdin alike) and cuts it at line boundaries
+into chunks of a few MB, numbering each chunk's first line; workers parse and encode;
+the parent writes the results in order. At most two chunks per worker are in flight, so
+memory stays flat whatever the input size.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator
+
+from analyzer.errors import InputError
+from analyzer.output import ENCODERS, Encoder
+from analyzer.parsing import LineParser, Parsed, ParseSetup, tune_gc
+
+CHUNK_SIZE = 1 << 20
+IN_FLIGHT_PER_JOB = 2
+
+_worker: tuple[LineParser, Encoder] | None = None  # built once per worker process
+
+
+def _start_worker(setup: ParseSetup, output: str) -> None:
+    global _worker
+    tune_gc()
+    _worker = (setup.parser(), ENCODERS[output]())
+
+
+def _parse_chunk(chunk: bytes, line_no: int) -> Parsed:
+    assert _worker is not None, "worker not initialised"
+    parser, encoder = _worker
+    parser.line_no = line_no
+    records, rejects, tally = parser.parse_block(chunk)
+    return encoder.encode(records), rejects, tally
+
+
+def chunks(blocks: Iterable[bytes], size: int = CHUNK_SIZE) -> Iterator[tuple[bytes, int]]:
+    """Blocks regrouped into chunks of about `size` bytes, with the number of lines before
+    each chunk. Blocks end at line ends (except the input's last), so chunks do too. An
+    InputError from `blocks` comes after the chunk of what was read before it."""
+    pending: list[bytes] = []
+    pending_size = lines_before = 0
+    error: InputError | None = None
+    try:
+        for block in blocks:
+            pending.append(block)
+            pending_size += len(block)
+            if pending_size >= size:
+                chunk = b"".join(pending)
+                yield chunk, lines_before
+                lines_before += chunk.count(b"\n")
+                pending, pending_size = [], 0
+    except InputError as exc:
+        error = exc
+    if pending:
+        yield b"".join(pending), lines_before
+    if error is not None:
+        raise error
+
+
+def parse_parallel(
+    setup: ParseSetup, output: str, blocks: Iterable[bytes], jobs: int
+) -> Iterator[Parsed]:
+    """Like `parsing.parse_serial`, with `jobs` worker processes.
+
+    An InputError from the input (a truncated gzip) comes after the results of every
+    chunk read before it.
+    """
+    with multiprocessing.Pool(jobs, _start_worker, (setup, output)) as pool:
+        pending: deque = deque()
+        error: InputError | None = None
+        try:
+            for chunk, lines_before in chunks(blocks):
+                pending.append(pool.apply_async(_parse_chunk, (chunk, lines_before)))
+                if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
+                    yield pending.popleft().get()
+        except InputError as exc:
+            error = exc
+        while pending:
+            yield pending.popleft().get()
+        if error is not None:
+            raise error
