@@ -1,0 +1,111 @@
+"""Disk and time per request for sizing a deployment (docs/docker.md, "Sizing").
+
+Generates a site's logs, loads them with `analyzer run` into a fresh database of the local
+stack, and prints the database's growth per request (raw rows, layers, aggregates,
+indexes) and the load rate. Run with the stack up (./stack up):
+
+    .local/venv/bin/python -m benchmarks.storage_per_request --days 3 --requests-per-day 200000
+
+Numbers depend on the traffic mix of the generator and on the machine's load; the bytes
+per request are the stable figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+import yaml
+from psycopg.conninfo import conninfo_to_dict
+
+from tests.support.databases import Server, create_database, drop_database, server_edition
+from tests.support.stack import require, stack_env
+
+# Tables with their indexes; a hypertable's chunks count for the hypertable.
+SIZES = """
+SELECT coalesce(ch.hypertable_name, c.relname), sum(pg_total_relation_size(c.oid))::bigint
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN timescaledb_information.chunks ch
+    ON ch.chunk_schema = n.nspname AND ch.chunk_name = c.relname
+WHERE n.nspname IN ('analytics', '_timescaledb_internal') AND c.relkind IN ('r', 'm')
+GROUP BY 1
+"""
+
+
+def local_server() -> Server:
+    env = stack_env()
+    roles = {"analytics_owner": "ANALYTICS_OWNER_URL", "analytics_writer": "ANALYZER_DATABASE_URL"}
+    passwords = {role: conninfo_to_dict(env[key])["password"] for role, key in roles.items()}
+    admin = require("ANALYTICS_ADMIN_URL")
+    return Server(
+        server_edition(admin), admin, passwords, "127.0.0.1", int(env["ANALYTICS_PG_PORT"])
+    )
+
+
+def generate(out: Path, days: int, per_day: int) -> Path:
+    subprocess.run(
+        [sys.executable, "-m", "analyzer", "generate", "--out", str(out), "--sites", "bench",
+         "--days", str(days), "--requests-per-day", str(per_day), "--seed", "7"],
+        check=True,
+    )  # fmt: skip
+    return out / "config.yaml"
+
+
+def load(server: Server, database: str, config: Path, state: Path) -> float:
+    settings = yaml.safe_load(config.read_text())
+    settings["state_dir"] = str(state)
+    config.write_text(yaml.safe_dump(settings))
+    env = os.environ | {"ANALYZER_DATABASE_URL": server.url(database, "analytics_writer")}
+    start = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-m", "analyzer", "run", "--config", str(config)], check=True, env=env
+    )
+    return time.monotonic() - start
+
+
+def report(server: Server, database: str, seconds: float) -> None:
+    with psycopg.connect(server.url(database)) as conn:
+        requests = conn.execute("SELECT count(*) FROM analytics.requests").fetchone()[0]
+        sizes = conn.execute(SIZES).fetchall()
+        total = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        empty = conn.execute("SELECT pg_database_size('template1')").fetchone()[0]
+    print(f"edition {server.edition}: {requests:,} requests loaded in {seconds:.1f} s "
+          f"({requests / seconds:,.0f} requests/s)")  # fmt: skip
+    print(f"database growth: {(total - empty) / requests:,.0f} bytes per request")
+    groups: dict[str, int] = {}
+    for name, size in sizes:
+        group = "aggregates" if name.endswith(("_hourly", "_daily", "_monthly")) else name
+        groups[group] = groups.get(group, 0) + size
+    for group, size in sorted(groups.items(), key=lambda item: -item[1])[:6]:
+        print(f"  {group:<28} {size / requests:10,.1f} bytes per request")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--requests-per-day", type=int, default=200_000)
+    args = parser.parse_args()
+    server = local_server()
+    database = f"bench_storage_{os.getpid()}"
+    create_database(server, database)
+    try:
+        from analyzer.db.migrate import migrate
+
+        migrate(server.url(database, "analytics_owner"))
+        with tempfile.TemporaryDirectory() as tmp:
+            config = generate(Path(tmp) / "logs", args.days, args.requests_per_day)
+            seconds = load(server, database, config, Path(tmp))
+        report(server, database, seconds)
+    finally:
+        drop_database(server, database)
+
+
+if __name__ == "__main__":
+    main()
