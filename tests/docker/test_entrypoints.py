@@ -29,6 +29,7 @@ import pytest
 import yaml
 from psycopg import sql
 
+from analyzer import __version__
 from tests.docker.distribution import (
     bind_mounts,
     compose,
@@ -383,3 +384,29 @@ def api(url: str, body: dict | None = None, token: str | None = None) -> dict:
         request.add_header("Authorization", f"Bearer {token}")
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
+
+
+def entrypoint(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """The analyzer image's entrypoint with the native analyzer on PATH."""
+    script = to_host("/usr/local/bin/analyzer-entrypoint", image_paths("analyzer"))
+    path = f"{venv('ANALYZER_VENV') / 'bin'}:{os.environ['PATH']}"
+    return subprocess.run(
+        [script, *args], env={"PATH": path, **env}, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_analyzer_entrypoint_passes_bare_arguments_to_the_analyzer() -> None:
+    for args in (["--version"], ["analyzer", "--version"]):
+        result = entrypoint(*args)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == f"analyzer {__version__}"
+    result = entrypoint("run", "--help")
+    assert result.returncode == 0 and "--dry-run" in result.stdout
+
+
+def test_analyzer_entrypoint_gives_up_on_an_unreachable_database_saying_why() -> None:
+    closed = f"postgresql://analytics_writer:x@127.0.0.1:{free_port()}/analytics"
+    result = entrypoint("--version", ANALYZER_DATABASE_URL=closed, ANALYZER_WAIT_SECONDS="2")
+    assert result.returncode != 0
+    assert "database not reachable after 2 s" in result.stderr
+    assert "analyzer" not in result.stdout  # the command did not run
