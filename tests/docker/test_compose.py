@@ -18,6 +18,7 @@ from tests.docker.distribution import (
     COMPOSE,
     DOCKER_DOC,
     DOCKERFILES,
+    ENV_EXAMPLE,
     OVERRIDE_EXAMPLE,
     SECRET_NAME,
     MissingVariable,
@@ -170,3 +171,20 @@ def test_image_tags_follow_the_analyzer_version() -> None:
         assert image.endswith(f":{__version__}"), image
     del env["ANALYTICS_VERSION"]
     assert compose(env)["services"]["analyzer"]["image"].endswith(f":{__version__}")
+
+
+def test_install_guide_snippet_fills_every_secret_with_a_distinct_value(tmp_path: Path) -> None:
+    guide = DOCKER_DOC.read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)```", guide, re.DOTALL)
+    snippet = next(block for block in blocks if "cp .env.example .env" in block)
+    (tmp_path / ".env.example").write_text(ENV_EXAMPLE.read_text(encoding="utf-8"))
+    subprocess.run(["bash", "-euc", snippet], cwd=tmp_path, check=True)
+    written = dict(
+        line.split("=", 1) for line in (tmp_path / ".env").read_text().splitlines() if "=" in line
+    )
+    secrets = {name: value for name, value in written.items() if SECRET_NAME.search(name)}
+    assert all(re.fullmatch(r"[0-9a-f]{64}", value) for value in secrets.values()), secrets
+    assert len(set(secrets.values())) == len(secrets)
+    with pytest.raises(MissingVariable, match="ANALYTICS_LOG_ROOT"):  # the one left to the admin
+        compose(written)
+    assert compose(written | {"ANALYTICS_LOG_ROOT": "/srv/logs"})

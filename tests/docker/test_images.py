@@ -27,6 +27,7 @@ from tests.docker.distribution import (
     placeholder_env,
     to_host,
 )
+from tests.docker.native import USER_MOUNTS
 from tests.support.stack import REPO
 
 BIN = Path(sys.executable).parent
@@ -97,7 +98,7 @@ def test_paths_mounted_by_compose_are_in_the_repository() -> None:
     env = placeholder_env()
     for name in compose(env)["services"]:
         for container, host in bind_mounts(name, env).items():
-            if container in test_entrypoints.USER_MOUNTS:
+            if container in USER_MOUNTS:
                 continue  # the admin's own config and logs, not shipped
             assert tracked(host), f"{name} mounts {host} at {container}: not in git"
 
