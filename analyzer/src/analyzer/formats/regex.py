@@ -26,7 +26,7 @@ QUOTED = r'[^"\\]*(?:\\.[^"\\]*)*'
 CLF_TIME = r"\d\d/\w\w\w/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}"
 
 # nginx escapes as \xHH, Apache as \" and \\; both only when needed, hence the `in` test.
-_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|.)")
+_ESCAPE = re.compile(r"(?:\\x[0-9A-Fa-f]{2})+|\\(.)")
 _ANONYMOUS = frozenset({"-", "", "anonymousUser"})
 _ROLE_SPLIT = re.compile(r"[;,]")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -37,15 +37,21 @@ def quoted(group: str) -> str:
 
 
 def _unescape_one(match: re.Match[str]) -> str:
-    code = match.group(1)
-    return chr(int(code[1:], 16)) if len(code) == 3 and code[0] == "x" else code
+    if match.group(1) is not None:  # \" or \\
+        return match.group(1)
+    # A run of \xHH is the bytes of UTF-8 text (nginx writes "é" as \xC3\xA9).
+    return bytes.fromhex(match.group(0).replace("\\x", "")).decode("utf-8", "backslashreplace")
+
+
+def unescape(value: str) -> str:
+    return _ESCAPE.sub(_unescape_one, value) if "\\" in value else value
 
 
 def text_or_none(value: str | None) -> str | None:
     """'-' and empty mean absent; escapes written by the server are undone."""
     if value is None or value == "-" or not value:
         return None
-    return _ESCAPE.sub(_unescape_one, value) if "\\" in value else value
+    return unescape(value)
 
 
 def user_or_none(value: str | None) -> str | None:
@@ -136,7 +142,7 @@ class RegexFormat:
         except (ValueError, KeyError) as exc:
             raise LineRejected("bad timestamp", time) from exc
         if request is not None:
-            method, target = split_request(request)
+            method, target = split_request(unescape(request))
         else:
             target = uri if uri is not None else _join_query(path, args) + (query or "")
         if secuser is not None:

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from analyzer.formats.nginx import COMBINED
-from analyzer.formats.regex import RegexFormat
+from analyzer.formats.regex import CLF_TIME, RegexFormat, quoted
 
-PATTERN = COMBINED + r' \d+ "[^"]*" "[^"]*" (?P<dur_ms>\d+)ms$'
+# Traefik writes header values as they came, quotes included: the user agent runs to
+# the last quote that the fixed end of the line allows.
+PATTERN = (
+    rf"(?P<ip>\S+) \S+ (?P<user>\S+) \[(?P<time>{CLF_TIME})\] {quoted('request')}"
+    r' (?P<status>\d{3}) (?P<bytes>\d+|-) "(?P<referer>.*?)" "(?P<agent>.*)"'
+    r' \d+ "[^"]*" "[^"]*" (?P<dur_ms>\d+)ms$'
+)
 
 
 def preset(zone: tzinfo) -> RegexFormat:
