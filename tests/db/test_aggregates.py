@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -24,8 +24,8 @@ PARIS = ZoneInfo("Europe/Paris")
 LEVELS = {"hourly": "1 hour", "daily": "1 day", "monthly": "1 month"}
 BINS = ", ".join(f"sum({b.column})" for b in LATENCY_BINS)
 
-# (site, start in Paris, span, rows): overlapping days, a file across midnight and the
-# month boundary, and a second file for a day already loaded (another log source).
+# (site, start, span, rows): overlapping days, a file across midnight and the month
+# boundary, and a second file for a day already loaded (another log source).
 FILES = [
     ("alpha", datetime(2026, 10, 24, 0, 0, tzinfo=PARIS), timedelta(days=1), 1500),
     ("alpha", datetime(2026, 10, 25, 0, 0, tzinfo=PARIS), timedelta(days=1), 1500),
@@ -33,6 +33,9 @@ FILES = [
     ("alpha", datetime(2026, 10, 26, 12, 0, tzinfo=PARIS), timedelta(days=1), 1500),
     ("beta", datetime(2026, 10, 31, 6, 0, tzinfo=PARIS), timedelta(days=2), 2000),
     ("alpha", datetime(2026, 10, 25, 0, 0, tzinfo=PARIS), timedelta(days=1), 800),
+    # Two files in the hour repeated at the end of summer time, one bucket for both.
+    ("gamma", datetime(2026, 10, 25, 0, 10, tzinfo=UTC), timedelta(minutes=40), 300),
+    ("gamma", datetime(2026, 10, 25, 1, 10, tzinfo=UTC), timedelta(minutes=40), 300),
 ]
 
 # family -> (dimensions in the aggregate, the same dimensions over raw rows, raw relation

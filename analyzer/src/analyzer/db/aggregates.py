@@ -3,8 +3,9 @@
 Under the Timescale licence they are continuous aggregates, refreshed after each load's
 commit (refreshing cannot run inside a transaction). Under the Apache licence they are
 plain tables that :func:`refresh_rollups` recomputes inside the load's transaction, for
-exactly the buckets the load touched: hourly and daily rows of the days it touched (from raw
-rows and from hourly rows), monthly rows of its months (from daily rows).
+exactly the buckets the load touched: hourly rows of its hours (from raw rows), daily rows
+of its days (from hourly rows; ``users_daily`` from raw rows), monthly rows of its months
+(from daily rows).
 
 Neither path ever recomputes a bucket whose source rows retention has dropped, so the
 aggregates of dropped periods stay as they were.
@@ -141,21 +142,39 @@ def select_sql(agg: Aggregate, timezone: str, source: str | None = None) -> str:
     ).strip()
 
 
+# The buckets rows in [start, end] touch, in the bucket time zone. Hours widen to whole
+# days where hourly retention has dropped the day's other hours (they are rebuilt from raw
+# rows). Nothing starts before the first whole day the raw retention keeps, nor (monthly)
+# before the first whole month the daily retention keeps: those buckets would be rebuilt
+# from incomplete sources.
 _WINDOWS_SQL = """
 WITH s AS (
     SELECT max(value) FILTER (WHERE key = 'bucket_timezone') AS tz,
            max(value) FILTER (WHERE key = 'retention_raw')::interval AS raw_keep,
+           max(value) FILTER (WHERE key = 'retention_hourly')::interval AS hourly_keep,
            max(value) FILTER (WHERE key = 'retention_daily')::interval AS daily_keep
     FROM analytics.settings
+), b AS (
+    SELECT tz,
+           time_bucket('1 hour', %(start)s::timestamptz, tz) AS hour_lo,
+           time_bucket('1 hour', %(end)s::timestamptz, tz) + INTERVAL '1 hour' AS hour_hi,
+           time_bucket('1 day', %(start)s::timestamptz, tz) AS day_lo,
+           time_bucket('1 day', %(end)s::timestamptz, tz) AS last_day,
+           time_bucket('1 month', %(start)s::timestamptz, tz) AS month_lo,
+           time_bucket('1 month', %(end)s::timestamptz, tz) AS last_month,
+           date_add(time_bucket('1 day', now() - raw_keep, tz), '1 day', tz) AS raw_from,
+           date_add(time_bucket('1 day', now() - hourly_keep, tz), '1 day', tz) AS hourly_from,
+           date_add(time_bucket('1 month', now() - daily_keep, tz), '1 month', tz) AS daily_from
+    FROM s
 )
 SELECT tz,
-       greatest(time_bucket('1 day', %(start)s::timestamptz, tz),
-                date_add(time_bucket('1 day', now() - raw_keep, tz), '1 day', tz)),
-       date_add(time_bucket('1 day', %(end)s::timestamptz, tz), '1 day', tz),
-       greatest(time_bucket('1 month', %(start)s::timestamptz, tz),
-                date_add(time_bucket('1 month', now() - daily_keep, tz), '1 month', tz)),
-       date_add(time_bucket('1 month', %(end)s::timestamptz, tz), '1 month', tz)
-FROM s
+       greatest(CASE WHEN day_lo < hourly_from THEN day_lo ELSE hour_lo END, raw_from),
+       CASE WHEN last_day < hourly_from THEN date_add(last_day, '1 day', tz) ELSE hour_hi END,
+       greatest(day_lo, raw_from),
+       date_add(last_day, '1 day', tz),
+       greatest(month_lo, daily_from),
+       date_add(last_month, '1 month', tz)
+FROM b
 """
 
 Window = tuple[datetime, datetime]
@@ -163,27 +182,30 @@ Window = tuple[datetime, datetime]
 
 @dataclass(frozen=True, slots=True)
 class Windows:
-    """The buckets to recompute for rows in [start, end], whole days and whole months.
-
-    Days start no earlier than the first whole day that raw retention keeps, months no
-    earlier than the first whole month that daily retention keeps: older buckets would be
-    rebuilt from incomplete sources.
-    """
+    """The buckets to recompute for rows in [start, end], per level (see _WINDOWS_SQL)."""
 
     timezone: str
+    hours: Window
     days: Window
     months: Window
 
-    def of(self, agg: Aggregate) -> Window | None:
-        lo, hi = self.months if agg.level == "monthly" else self.days
+    def of(self, agg: Aggregate, *, whole_days: bool = False) -> Window | None:
+        """The window of ``agg``'s level; None when retention leaves nothing to rebuild."""
+        if agg.level == "monthly":
+            lo, hi = self.months
+        elif agg.level == "hourly" and not whole_days:
+            lo, hi = self.hours
+        else:
+            lo, hi = self.days
         return (lo, hi) if lo < hi else None
 
 
 def windows(conn: psycopg.Connection, start: datetime, end: datetime) -> Windows:
     row = conn.execute(_WINDOWS_SQL, {"start": start, "end": end}).fetchone()
     assert row is not None  # an aggregate query always returns one row
-    tz, day_lo, day_hi, month_lo, month_hi = row
-    return Windows(tz, (day_lo, day_hi), (month_lo, month_hi))
+    tz, *bounds = row
+    hours, days, months = zip(bounds[::2], bounds[1::2], strict=True)
+    return Windows(tz, hours, days, months)
 
 
 def refresh_rollups(conn: psycopg.Connection, site: str, start: datetime, end: datetime) -> None:
@@ -194,6 +216,7 @@ def refresh_rollups(conn: psycopg.Connection, site: str, start: datetime, end: d
     """
     if edition(conn) != "apache":
         return
+    conn.execute("SET LOCAL work_mem = '64MB'")  # hash aggregates of a day stay in memory
     spans = windows(conn, start, end)
     for agg in AGGREGATES:
         window = spans.of(agg)
@@ -204,18 +227,24 @@ def refresh_rollups(conn: psycopg.Connection, site: str, start: datetime, end: d
 def _recompute(
     conn: psycopg.Connection, agg: Aggregate, timezone: str, site: str, window: Window
 ) -> None:
+    # time_bucket with a time zone may label a row with a bucket up to an hour after or
+    # before its time (the hour repeated when summer time ends): read an hour more on each
+    # side, keep only the buckets of the window. MATERIALIZED keeps that filter above the
+    # aggregation: pushed down, TimescaleDB would turn it into `ts >= lo`.
     col = agg.time_column
     source = (
         f"(SELECT * FROM {agg.source} WHERE site = %(site)s"
-        f" AND {col} >= %(lo)s AND {col} < %(hi)s) AS src"
+        f" AND {col} >= %(lo)s - INTERVAL '1 hour' AND {col} < %(hi)s + INTERVAL '1 hour')"
+        " AS src"
     )
     params = {"site": site, "lo": window[0], "hi": window[1]}
+    in_window = "site = %(site)s AND bucket >= %(lo)s AND bucket < %(hi)s"
+    conn.execute(f"DELETE FROM analytics.{agg.name} WHERE {in_window}", params)
     conn.execute(
-        f"DELETE FROM analytics.{agg.name}"
-        " WHERE site = %(site)s AND bucket >= %(lo)s AND bucket < %(hi)s",
+        f"WITH agg AS MATERIALIZED ({select_sql(agg, timezone, source)})"
+        f" INSERT INTO analytics.{agg.name} SELECT * FROM agg WHERE {in_window}",
         params,
     )
-    conn.execute(f"INSERT INTO analytics.{agg.name} {select_sql(agg, timezone, source)}", params)
 
 
 _PENDING_SQL = """
@@ -254,10 +283,12 @@ def refresh_after_commit(conn: psycopg.Connection) -> int:
 def _refresh_continuous(conn: psycopg.Connection, start: datetime, end: datetime) -> None:
     spans = windows(conn, start, end)
     for agg in AGGREGATES:
-        window = spans.of(agg)
+        # Whole days: a refresh reads raw rows of its window only, and the hour repeated
+        # when summer time ends is labelled with a bucket after some of its rows.
+        window = spans.of(agg, whole_days=True)
         if window is not None:
-            # force: rebuild whole days even where hourly retention dropped some buckets,
-            # so that the daily level above is recomputed from complete hours.
+            # force: rebuild even buckets hourly retention dropped, so that the daily level
+            # above is recomputed from complete hours.
             conn.execute(
                 "CALL refresh_continuous_aggregate(%s::regclass, %s::timestamptz,"
                 " %s::timestamptz, force => true)",
