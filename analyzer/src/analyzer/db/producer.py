@@ -34,7 +34,7 @@ from analyzer.db.discover import Candidate
 from analyzer.db.ledger import FileTotals
 from analyzer.errors import AnalyzerError, InputError
 from analyzer.formats import AUTO, SAMPLE_LINES, LogFormat, build_format, detect_format
-from analyzer.parsing import LineParser, Reject, Tally
+from analyzer.parsing import LineParser, Reject, Tally, tune_gc
 from analyzer.pipeline import SiteContext
 from analyzer.privacy import key_from_env
 from analyzer.reader import open_log, read_blocks, split_lines
@@ -164,6 +164,7 @@ def _child_main(job: ParseJob, sender: Connection, receiver: Connection) -> None
     receiver.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what a ^C means
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    tune_gc()
     try:
         for message in produce(job):
             sender.send(message)
