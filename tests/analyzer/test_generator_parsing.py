@@ -23,11 +23,6 @@ from analyzer.generator.layout import SiteSpec, generate_tree
 pytestmark = pytest.mark.slow  # parses eight sites in subprocesses
 
 SUMMARY = re.compile(r"(\d+) records from (\d+) lines, (\d+) rejected")
-# Known gaps in the parsers (analyzer/formats), kept here so that they show and flip to
-# failures (strict) once fixed: nginx and Apache write non-ASCII bytes as \xHH, which must
-# be decoded as UTF-8; Traefik writes quotes inside headers unescaped.
-UTF8_ESCAPES = pytest.mark.xfail(strict=True, reason="\\xHH escapes decoded one char per byte")
-TRAEFIK_QUOTES = pytest.mark.xfail(strict=True, reason="unescaped quotes in Traefik headers")
 
 
 class Parsed(NamedTuple):
@@ -67,7 +62,7 @@ def formats(*marked: tuple[str, pytest.MarkDecorator]) -> list[Any]:
     return [pytest.param(fmt, marks=marks.get(fmt, ())) for fmt in data.FORMATS]
 
 
-@pytest.mark.parametrize("fmt", formats(("traefik", TRAEFIK_QUOTES)))
+@pytest.mark.parametrize("fmt", formats())
 def test_every_line_but_the_junk_becomes_a_record(parsed, fmt):
     result = parsed[fmt]
     assert result.junk > 0
@@ -75,11 +70,7 @@ def test_every_line_but_the_junk_becomes_a_record(parsed, fmt):
     assert len(result.records) == result.lines - result.junk
 
 
-@pytest.mark.parametrize(
-    "fmt", formats(("nginx", UTF8_ESCAPES), ("nginx-combined", UTF8_ESCAPES),
-                   ("apache", UTF8_ESCAPES), ("apache-combined", UTF8_ESCAPES),
-                   ("traefik", TRAEFIK_QUOTES))
-)  # fmt: skip
+@pytest.mark.parametrize("fmt", formats())
 def test_user_names_and_referers_survive_each_servers_escaping(parsed, fmt):
     records = parsed[fmt].records
     users = {record["user"] for record in records} - {None}
