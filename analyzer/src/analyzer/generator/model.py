@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from bisect import bisect
 from collections.abc import Callable, Sequence
 from itertools import accumulate
 from random import Random
+from statistics import NormalDist
 from typing import Generic, NamedTuple, TypeVar
 
 from analyzer.generator import data
@@ -56,3 +58,22 @@ class Weighted(Generic[T]):
 
     def pick(self, rng: Random) -> T:
         return self.items[bisect(self._cumulative, rng.random() * self._total)]
+
+
+# Standard normal quantiles at the middle of 8192 equal-probability bins: one lookup per
+# draw is several times cheaper than Random.gauss, and 8192 levels are finer than any
+# latency or size a log shows.
+_NORMAL_LEVELS = 8192
+_NORMAL_QUANTILES = [
+    NormalDist().inv_cdf((i + 0.5) / _NORMAL_LEVELS) for i in range(_NORMAL_LEVELS)
+]
+
+
+def choose(rng: Random, items: Sequence[T]) -> T:
+    """Like Random.choice, three times cheaper: the generator makes millions of choices."""
+    return items[int(rng.random() * len(items))]
+
+
+def lognormal(rng: Random, mu: float, sigma: float) -> float:
+    """A log-normal draw: exp of a normal(mu, sigma)."""
+    return math.exp(mu + sigma * _NORMAL_QUANTILES[int(rng.random() * _NORMAL_LEVELS)])

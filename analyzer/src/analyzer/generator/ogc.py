@@ -11,7 +11,7 @@ from random import Random
 
 from analyzer.generator import data
 from analyzer.generator.data import Layer
-from analyzer.generator.model import Client, Req, Weighted
+from analyzer.generator.model import Client, Req, Weighted, choose
 
 _LAYERS = Weighted(data.LAYERS, [layer.weight for layer in data.LAYERS])
 _VECTORS = tuple(layer for layer in data.LAYERS if not layer.raster)
@@ -55,8 +55,8 @@ def _query(client: Client, params: list[tuple[str, str]]) -> str:
 def wms_getmap(rng: Random, client: Client) -> Req:
     layer = _layer(rng)
     path, name = _ows_path(rng, layer, "wms")
-    crs = rng.choice(("EPSG:3857", "EPSG:3857", "EPSG:2154", "EPSG:4326"))
-    size = rng.choice(("256", "512", "1024"))
+    crs = choose(rng, ("EPSG:3857", "EPSG:3857", "EPSG:2154", "EPSG:4326"))
+    size = choose(rng, ("256", "512", "1024"))
     params = [
         ("service", "WMS"),
         ("version", "1.3.0"),
@@ -93,7 +93,7 @@ def wms_getfeatureinfo(rng: Random, client: Client) -> Req:
         ("request", "GetFeatureInfo"),
         ("layers", name),
         ("query_layers", name),
-        ("info_format", rng.choice(data.INFO_FORMATS)),
+        ("info_format", choose(rng, data.INFO_FORMATS)),
         ("feature_count", "10"),
         ("i", str(rng.randrange(256))),
         ("j", str(rng.randrange(256))),
@@ -120,8 +120,8 @@ def wfs_getcapabilities(rng: Random, client: Client) -> Req:
 
 
 def wfs_getfeature(rng: Random, client: Client) -> Req:
-    layer = rng.choice(_VECTORS)
-    path, name = _ows_path(rng, layer, rng.choice(("wfs", "ows")))
+    layer = choose(rng, _VECTORS)
+    path, name = _ows_path(rng, layer, choose(rng, ("wfs", "ows")))
     output = _WFS_FORMATS.pick(rng)
     if rng.random() < 0.3:  # WFS 1.0.0 clients still say typeName
         version, type_key, srs = "1.0.0", "typeName", "EPSG:2154"
@@ -144,7 +144,7 @@ def wfs_post(rng: Random, client: Client) -> Req:
 
 
 def wcs_getcoverage(rng: Random, client: Client) -> Req:
-    layer = rng.choice(_RASTERS)
+    layer = choose(rng, _RASTERS)
     x = 150000 + rng.randrange(200000)
     y = 6720000 + rng.randrange(140000)
     query = (
@@ -188,9 +188,9 @@ def _tile_indices(rng: Random, zoom: int) -> tuple[int, int]:
 
 
 def ogcapi_items(rng: Random, client: Client) -> Req:
-    layer = rng.choice(_VECTORS)
-    fmt = rng.choice(("application%2Fgeo%2Bjson", "json", "text%2Fhtml"))
+    layer = choose(rng, _VECTORS)
+    fmt = choose(rng, ("application%2Fgeo%2Bjson", "json", "text%2Fhtml"))
     path = f"/geoserver/ogc/features/v1/collections/{layer.workspace}:{layer.name}/items"
     return Req(
-        "GET", f"{path}?f={fmt}&limit={rng.choice((10, 100, 1000))}", "geoserver", "getfeature"
+        "GET", f"{path}?f={fmt}&limit={choose(rng, (10, 100, 1000))}", "geoserver", "getfeature"
     )

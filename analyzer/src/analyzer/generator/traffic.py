@@ -14,7 +14,7 @@ from random import Random
 from typing import NamedTuple
 
 from analyzer.generator import data, ogc, webapps
-from analyzer.generator.model import Builder, Client, Hit, Weighted
+from analyzer.generator.model import Builder, Client, Hit, Weighted, choose, lognormal
 
 # Names used in data.REQUEST_MIX -> builder.
 BUILDERS: dict[str, Builder] = {
@@ -84,7 +84,7 @@ def make_client(rng: Random) -> Client:
     agent = _AGENTS.pick(rng)
     user = None
     if rng.random() < data.LOGGED_IN_SHARE.get(agent.kind, 0.0):
-        user = rng.choice(data.USERS)
+        user = choose(rng, data.USERS)
     ua = agent.user_agent or ""
     upper = agent.kind == "browser" or "QGIS" in ua or "ArcGIS" in ua
     return Client(_address(rng), agent, user, upper)
@@ -92,11 +92,11 @@ def make_client(rng: Random) -> Client:
 
 def _address(rng: Random) -> str:
     if rng.random() < data.IPV6_SHARE:
-        network = int(IPv6Address(rng.choice(data.IPV6_PREFIXES) + "::"))
+        network = int(IPv6Address(choose(rng, data.IPV6_PREFIXES) + "::"))
         # a host part with a zero run half of the time, so that some addresses hold "::"
         host = rng.getrandbits(64) if rng.random() < 0.5 else rng.getrandbits(16)
         return str(IPv6Address(network | rng.getrandbits(32) << 64 | host))
-    prefix = rng.choice(data.IPV4_PREFIXES)
+    prefix = choose(rng, data.IPV4_PREFIXES)
     return f"{prefix}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
 
 
@@ -124,7 +124,7 @@ class SiteTraffic:
                 req,
                 status,
                 _size(rng, status, answer.log_bytes),
-                math.exp(rng.gauss(answer.log_ms, answer.sigma)),
+                lognormal(rng, answer.log_ms, answer.sigma),
                 self._referer(rng, client),
             )
 
@@ -135,14 +135,14 @@ class SiteTraffic:
         if draw < 0.75:
             return self._referers[int(draw * 1000) % len(self._referers)]
         if draw < 0.82:
-            return rng.choice(data.EXTERNAL_REFERERS)
+            return choose(rng, data.EXTERNAL_REFERERS)
         return None
 
 
 def _size(rng: Random, status: int, log_bytes: float) -> int:
     """Body size: log-normal around the profile's median for a 200, small otherwise."""
     if status == 200:
-        return int(math.exp(rng.gauss(log_bytes, 0.8)))
+        return int(lognormal(rng, log_bytes, 0.8))
     if status in (302, 304):
         return 0  # redirects and revalidations carry no body
     return 150 + rng.randrange(1500)

@@ -9,16 +9,16 @@ from __future__ import annotations
 from random import Random
 
 from analyzer.generator import data
-from analyzer.generator.model import Client, Req
+from analyzer.generator.model import Client, Req, choose
 
 
 def gn_record(rng: Random, client: Client) -> Req:
-    uuid = rng.choice(data.METADATA_UUIDS)
+    uuid = choose(rng, data.METADATA_UUIDS)
     return Req("GET", f"/geonetwork/srv/api/records/{uuid}", "geonetwork", "api")
 
 
 def gn_export(rng: Random, client: Client) -> Req:
-    uuid = rng.choice(data.METADATA_UUIDS)
+    uuid = choose(rng, data.METADATA_UUIDS)
     if rng.random() < 0.6:
         suffix = "formatters/xml?approved=true"
     else:
@@ -27,8 +27,8 @@ def gn_export(rng: Random, client: Client) -> Req:
 
 
 def gn_attachment(rng: Random, client: Client) -> Req:
-    uuid = rng.choice(data.METADATA_UUIDS)
-    name = rng.choice(data.ATTACHMENTS)
+    uuid = choose(rng, data.METADATA_UUIDS)
+    name = choose(rng, data.ATTACHMENTS)
     return Req(
         "GET", f"/geonetwork/srv/api/records/{uuid}/attachments/{name}", "geonetwork", "export"
     )
@@ -41,7 +41,7 @@ def gn_search(rng: Random, client: Client) -> Req:
 
 
 def gn_page(rng: Random, client: Client) -> Req:
-    lang = rng.choice(("fre", "eng"))
+    lang = choose(rng, ("fre", "eng"))
     return Req("GET", f"/geonetwork/srv/{lang}/catalog.search", "geonetwork", "page")
 
 
@@ -55,23 +55,23 @@ def csw(rng: Random, client: Client) -> Req:
 
 
 def datahub_page(rng: Random, client: Client) -> Req:
-    target = rng.choice(("/datahub/", "/datahub/search", "/datahub/news"))
+    target = choose(rng, ("/datahub/", "/datahub/search", "/datahub/news"))
     if target == "/datahub/search":
-        target += f"?q={rng.choice(data.SEARCH_TERMS)}"
+        target += f"?q={choose(rng, data.SEARCH_TERMS)}"
     return Req("GET", target, "datahub", "page")
 
 
 def datahub_dataset(rng: Random, client: Client) -> Req:
-    return Req("GET", f"/datahub/dataset/{rng.choice(data.METADATA_UUIDS)}", "datahub", "page")
+    return Req("GET", f"/datahub/dataset/{choose(rng, data.METADATA_UUIDS)}", "datahub", "page")
 
 
 def mapstore_page(rng: Random, client: Client) -> Req:
-    return Req("GET", rng.choice(("/mapstore/", "/mapstore/index.html")), "mapstore", "page")
+    return Req("GET", choose(rng, ("/mapstore/", "/mapstore/index.html")), "mapstore", "page")
 
 
 def mapstore_api(rng: Random, client: Client) -> Req:
     if rng.random() < 0.5:
-        context = rng.choice(data.MAPSTORE_CONTEXTS)
+        context = choose(rng, data.MAPSTORE_CONTEXTS)
         path = f"/mapstore/rest/geostore/misc/category/name/CONTEXT/resource/name/{context}/data"
         return Req("GET", path, "mapstore", "api")
     path = (
@@ -82,8 +82,9 @@ def mapstore_api(rng: Random, client: Client) -> Req:
 
 
 def console_account(rng: Random, client: Client) -> Req:
-    path = rng.choice(
-        ("/console/account/userdetails", "/console/account/changePassword", "/console/manager/")
+    path = choose(
+        rng,
+        ("/console/account/userdetails", "/console/account/changePassword", "/console/manager/"),
     )
     return Req("GET", path, "console", "page")
 
@@ -101,23 +102,24 @@ def cas(rng: Random, client: Client) -> Req:
 
 
 def cadastrapp(rng: Random, client: Client) -> Req:
-    commune = rng.choice(data.COMMUNES)
-    parcel = f"{commune}000{rng.choice('ABCDE')}{rng.choice('BCKZ')}{rng.randrange(1, 999):04d}"
-    target = rng.choice(
+    commune = choose(rng, data.COMMUNES)
+    parcel = f"{commune}000{choose(rng, 'ABCDE')}{choose(rng, 'BCKZ')}{rng.randrange(1, 999):04d}"
+    target = choose(
+        rng,
         (
             f"/cadastrapp/services/getParcelle?parcelle={parcel}",
             f"/cadastrapp/services/getCommune?cgocommune={commune}",
             f"/cadastrapp/services/createBordereauParcellaire?parcelle={parcel}&personnal=0",
-        )
+        ),
     )
     profile = "export" if "Bordereau" in target else "api"
     return Req("GET", target, "cadastrapp", profile)
 
 
 def mviewer(rng: Random, client: Client) -> Req:
-    app = rng.choice(data.MVIEWER_APPS)
-    target = rng.choice(
-        (f"/mviewer/?config=apps/public/{app}.xml", f"/mviewer/apps/public/{app}.xml")
+    app = choose(rng, data.MVIEWER_APPS)
+    target = choose(
+        rng, (f"/mviewer/?config=apps/public/{app}.xml", f"/mviewer/apps/public/{app}.xml")
     )
     return Req("GET", target, "mviewer", "page")
 
@@ -131,11 +133,11 @@ def extractorapp(rng: Random, client: Client) -> Req:
 def import_(rng: Random, client: Client) -> Req:
     if rng.random() < 0.3:
         return Req("POST", "/datafeeder/api/uploads", "import", "export")
-    return Req("GET", rng.choice(("/import/", "/datafeeder/")), "import", "page")
+    return Req("GET", choose(rng, ("/import/", "/datafeeder/")), "import", "page")
 
 
 def static(rng: Random, client: Client) -> Req:
-    target = rng.choice(data.STATIC_ASSETS)
+    target = choose(rng, data.STATIC_ASSETS)
     app = target.split("/", 2)[1] or "other"
     return Req("GET", target, app if app in data.UPSTREAMS else "other", "static")
 
@@ -149,5 +151,5 @@ def sitemap(rng: Random, client: Client) -> Req:
 
 
 def probe(rng: Random, client: Client) -> Req:
-    target = rng.choice(("/.env", "/wp-login.php", "/geoserver/web/", "/"))
+    target = choose(rng, ("/.env", "/wp-login.php", "/geoserver/web/", "/"))
     return Req("GET", target, "geoserver" if "geoserver" in target else "other", "static")

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from analyzer.generator import data
 from analyzer.generator.clock import Clock, day_timestamps
+from analyzer.generator.model import choose
 from analyzer.generator.render import RENDERERS, Context, Renderer
 from analyzer.generator.traffic import SiteTraffic
 
@@ -97,7 +98,7 @@ def _junk(rng: Random, line: str) -> str:
     """A line no parser should accept: a truncated real line or one from data.JUNK_LINES."""
     if rng.random() < 0.5:
         return line[: len(line) // 2]
-    return rng.choice(data.JUNK_LINES).decode("utf-8", "surrogateescape")
+    return choose(rng, data.JUNK_LINES).decode("utf-8", "surrogateescape")
 
 
 class SliceWriter:
