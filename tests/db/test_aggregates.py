@@ -231,3 +231,23 @@ def test_every_loaded_file_is_marked_aggregated(loaded):
         "SELECT count(*) FROM analytics.ingested_files WHERE aggregated_at IS NULL"
     ).fetchone()[0]
     assert pending == 0
+
+
+def test_latency_percentile_is_null_without_timed_requests(loaded):
+    zeros = ", ".join("0" for _ in LATENCY_BINS)
+    value = loaded.execute(
+        f"SELECT analytics.latency_percentile(0.5, ARRAY[{zeros}]::numeric[])"
+    ).fetchone()[0]
+    assert value is None
+
+
+@pytest.mark.parametrize(
+    ("p", "bins", "message"),
+    [
+        (1.5, "ARRAY[1, 2]", "p must be within"),
+        (0.5, "ARRAY[1, 2]", f"expected {len(LATENCY_BINS)} bins, got 2"),
+    ],
+)
+def test_latency_percentile_refuses_a_bad_quantile_or_histogram(loaded, p, bins, message):
+    with pytest.raises(psycopg.errors.RaiseException, match=message):
+        loaded.execute(f"SELECT analytics.latency_percentile(%s, {bins}::numeric[])", [p])
