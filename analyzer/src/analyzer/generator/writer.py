@@ -2,7 +2,8 @@
 
 A day's timestamps come from the day's own random stream; its requests are then drawn in
 slices of ``SLICE_LINES``, each from a stream of its own. So the bytes depend only on the
-seed, never on how many processes rendered them, and memory stays bounded by a slice.
+seed, never on how many processes rendered them, and memory holds one day's timestamps and
+the slices in flight whatever the file's size.
 """
 
 from __future__ import annotations
