@@ -116,7 +116,10 @@ def _complete(bundle: Bundle) -> None:
         dataset = datasets.get(chart.get("dataset_uuid", ""))
         if dataset is None:
             raise AssetsError(f"superset/assets/{path}.j2: dataset_uuid names no dataset")
-        query_context.complete(chart, dataset)
+        try:
+            query_context.complete(chart, dataset)
+        except AssetsError as exc:
+            raise AssetsError(f"superset/assets/{path}.j2: {exc}") from exc
     by_name = {Path(path).stem: cfg for path, cfg in charts.items()}
     for path, dashboard in bundle.of_kind("dashboards").items():
         try:

@@ -54,6 +54,17 @@ class SupersetClient:
     def dashboard_charts(self, id_or_slug: str | int) -> list[dict[str, Any]]:
         return self.request("GET", f"/api/v1/dashboard/{id_or_slug}/charts")["result"]
 
+    def chart_ids(self) -> dict[str, int]:
+        """Every chart's id by UUID (the UUIDs of the bundle)."""
+        query = "(columns:!(id,uuid),page_size:100,page:{})"
+        ids: dict[str, int] = {}
+        for page in range(100):
+            answer = self.request("GET", "/api/v1/chart/", params={"q": query.format(page)})
+            ids.update({str(c["uuid"]): c["id"] for c in answer["result"]})
+            if len(ids) >= answer["count"] or not answer["result"]:
+                break
+        return ids
+
     def chart(self, chart_id: int) -> dict[str, Any]:
         return self.request("GET", f"/api/v1/chart/{chart_id}")["result"]
 

@@ -101,7 +101,7 @@ def _chart_node(name: str, chart_id: int, chart: dict[str, Any], width: int) -> 
 
 
 def _markdown_node(node_id: str, text: str) -> dict[str, Any]:
-    meta = {"code": text, "width": GRID_WIDTH, "height": 20}
+    meta = {"code": text, "width": GRID_WIDTH, "height": 12}
     return {"type": "MARKDOWN", "id": node_id, "children": [], "meta": meta}
 
 

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from superset_assets import AssetsError
 
@@ -45,9 +46,18 @@ def from_env(env: Mapping[str, str] | None = None) -> AssetSettings:
     sites = tuple(s.strip() for s in env.get("ANALYTICS_SITES", "").split(",") if s.strip())
     return AssetSettings(
         connection=_connection(env),
-        timezone=env.get("ANALYTICS_TIMEZONE") or DEFAULT_TIMEZONE,
+        timezone=_timezone(env.get("ANALYTICS_TIMEZONE") or DEFAULT_TIMEZONE),
         sites=sites,
     )
+
+
+def _timezone(name: str) -> str:
+    """A known IANA zone: it is written into SQL and the connection options."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise AssetsError(f"ANALYTICS_TIMEZONE: unknown time zone {name!r}") from exc
+    return name
 
 
 def _connection(env: Mapping[str, str]) -> Connection:

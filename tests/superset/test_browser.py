@@ -1,0 +1,77 @@
+"""Every dashboard in a real headless Chromium: each chart drawn, none in error.
+
+Screenshots go to artifacts/screenshots/<slug>.png (kept by CI, used in docs/). Uses
+Debian's chromium (/usr/bin/chromium, or CHROMIUM_PATH); Playwright's own browser
+download is not used.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+
+from tests.superset.conftest import DASHBOARDS, RunningSuperset
+from tests.support.stack import REPO
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Flags that work as root on the CI machines (see the notes on the real services).
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# What a drawn chart contains: ECharts canvas, a table, or a big number's text.
+DRAWN = "canvas, table, .header-line"
+ERROR = ".ant-alert-error, [data-test='error-tooltip'], .error-message"
+# Tall enough for a whole dashboard: Superset does not draw charts scrolled out of view.
+VIEWPORT = {"width": 1600, "height": 2400}
+
+
+@pytest.fixture(scope="module")
+def page(superset: RunningSuperset) -> Iterator[object]:
+    with playwright.sync_playwright() as pw, tempfile.TemporaryDirectory() as profile:
+        browser = pw.chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=FLAGS,
+            viewport=VIEWPORT,
+        )
+        page = browser.new_page()
+        page.goto(f"{superset.url}/login/")
+        page.fill("#username", superset.env["SUPERSET_ADMIN_USER"])
+        page.fill("#password", superset.env["SUPERSET_ADMIN_PASSWORD"])
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+        yield page
+        browser.close()
+
+
+@pytest.mark.parametrize("slug", DASHBOARDS)
+def test_dashboard_draws_every_chart_without_error(slug, page, superset):
+    page.goto(f"{superset.url}/superset/dashboard/{slug}/?standalone=1")
+    holders = page.locator("[data-test='chart-container']")
+    holders.first.wait_for(timeout=90_000)
+    count = holders.count()
+    assert count >= 4, f"{slug}: only {count} charts"
+    for index in range(count):
+        holders.nth(index).locator(f"{DRAWN}, {ERROR}").first.wait_for(timeout=90_000)
+    page.wait_for_load_state("networkidle")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{slug}.png"), full_page=True)
+    # Checked after the screenshot too, so that the picture shows what was asserted.
+    assert page.locator(ERROR).count() == 0, f"{slug}: an error is shown"
+    drawn = [holders.nth(i).locator(DRAWN).count() > 0 for i in range(count)]
+    assert all(drawn), f"{slug}: charts not drawn: {[i for i, d in enumerate(drawn) if not d]}"
