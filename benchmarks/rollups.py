@@ -1,0 +1,74 @@
+"""How long the Apache-licence rollup refresh takes for one day of requests.
+
+    PYTHONPATH=. .local/venv/bin/python benchmarks/rollups.py [--rows 2000000]
+
+Creates a scratch database on the local stack (./stack up), migrates it, inserts ``rows``
+synthetic requests over one day (not timed: the tests' fixture, not the loader), then
+times ``aggregates.refresh_rollups`` for that day as the nightly job runs it, inside the
+load's transaction, and prints rows per second. Drops the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import psycopg
+
+from analyzer.db import aggregates
+from analyzer.db.migrate import migrate
+from tests.db.rows import SYNTHETIC_SQL
+from tests.support.databases import Server, create_database, drop_database
+from tests.support.stack import require, stack_env
+
+DAY = datetime(2026, 11, 20, tzinfo=ZoneInfo("Europe/Paris"))
+
+
+def _server() -> Server:
+    env = stack_env()
+    passwords = {
+        role: psycopg.conninfo.conninfo_to_dict(env[var])["password"]
+        for role, var in (
+            ("analytics_owner", "ANALYTICS_OWNER_URL"),
+            ("analytics_writer", "ANALYZER_DATABASE_URL"),
+            ("analytics_reader", "ANALYTICS_READER_URL"),
+        )
+    }
+    port = int(env.get("ANALYTICS_PG_PORT", "5432"))
+    return Server("apache", require("ANALYTICS_ADMIN_URL"), passwords, "127.0.0.1", port)
+
+
+def _timed_refresh(conn: psycopg.Connection, rows: int) -> float:
+    with conn.transaction():
+        (file_id,) = conn.execute(
+            "INSERT INTO analytics.ingested_files (site, source, fingerprint, path)"
+            " VALUES ('bench', 'access.log', 'bench', 'access.log.1') RETURNING id"
+        ).fetchone()
+        params = {"site": "bench", "file_id": file_id, "start": DAY, "span": timedelta(days=1)}
+        for statement in SYNTHETIC_SQL:
+            conn.execute(statement, {**params, "n": rows})
+        started = time.monotonic()
+        aggregates.refresh_rollups(conn, "bench", DAY, DAY + timedelta(days=1, seconds=-1))
+        total = time.monotonic() - started
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=2_000_000)
+    args = parser.parse_args()
+    server, name = _server(), "bench_rollups"
+    create_database(server, name)
+    try:
+        migrate(server.url(name, "analytics_owner"))
+        with psycopg.connect(server.url(name, "analytics_writer"), autocommit=True) as conn:
+            total = _timed_refresh(conn, args.rows)
+        print(f"{'total':18} {total:7.2f} s for {args.rows} rows: {args.rows / total:,.0f} rows/s")
+    finally:
+        drop_database(server, name)
+
+
+if __name__ == "__main__":
+    main()
