@@ -9,10 +9,14 @@ from pathlib import Path
 
 from analyzer import config, progress
 from analyzer.db import ingest
-from analyzer.errors import ConfigError, ExitCode
+from analyzer.errors import AnalyzerError, ConfigError, ExitCode
 from analyzer.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+class UsageError(AnalyzerError):
+    exit_code = ExitCode.USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,6 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="list the files a run would load, load nothing"
     )
+    parser.add_argument(
+        "--jobs", type=int, metavar="N", help="parsing processes per file (default: one per core)"
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -36,12 +43,18 @@ def handle(args: argparse.Namespace) -> int:
     if args.site and args.site not in {site.name for site in settings.sites}:
         known = ", ".join(site.name for site in settings.sites)
         raise ConfigError(f"{args.config}: no site named {args.site!r} (sites: {known})")
-    return run_and_summarize(settings, site=args.site, dry_run=args.dry_run)
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs: give 1 or more")
+    return run_and_summarize(settings, site=args.site, dry_run=args.dry_run, jobs=args.jobs)
 
 
-def run_and_summarize(settings: Settings, site: str | None = None, dry_run: bool = False) -> int:
+def run_and_summarize(
+    settings: Settings, site: str | None = None, dry_run: bool = False, jobs: int | None = None
+) -> int:
     """Run the ingest, log its summary, and say how it went as an exit code."""
-    report = ingest.run(settings, site=site, dry_run=dry_run, progress=progress.for_stream())
+    report = ingest.run(
+        settings, site=site, dry_run=dry_run, jobs=jobs, progress=progress.for_stream()
+    )
     for line in report.summary_lines():
         log.info("%s", line)
     if dry_run:

@@ -1,6 +1,6 @@
 """The nightly ingest: every rotated log file not loaded yet, each in one transaction.
 
-    report = run(settings, site=None, dry_run=False, progress=progress.for_stream())
+    report = run(settings, site=None, dry_run=False, jobs=None, progress=progress.for_stream())
 
 Per file, one transaction holds the ledger row, the COPY of its requests and layers, and
 the refresh of the rollups it touched (Apache edition); a crash anywhere leaves nothing
@@ -12,21 +12,24 @@ crash came in between.
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import psycopg
 
 from analyzer.db import aggregates, connect, ledger, lock, retention
 from analyzer.db.copy import LAYER_COLUMNS, REQUEST_COLUMNS, copy_statement
 from analyzer.db.discover import Candidate, candidates, content_size
-from analyzer.db.producer import Done, ParseJob, parse_in_child, warm_up
-from analyzer.errors import InputError
+from analyzer.db.producer import ParseJob, parse_in_children, warm_up
+from analyzer.errors import DatabaseError, InputError
+from analyzer.parsing import Tally
 from analyzer.progress import Progress
 from analyzer.settings import Settings, SiteConfig
 
@@ -82,108 +85,163 @@ class RunReport:
 
 
 def run(
-    settings: Settings, *, site: str | None = None, dry_run: bool = False, progress: Progress
+    settings: Settings,
+    *,
+    site: str | None = None,
+    dry_run: bool = False,
+    jobs: int | None = None,
+    progress: Progress,
 ) -> RunReport:
-    """Load what is new for every site (or only ``site``), then apply retention."""
+    """Load what is new for every site (or only ``site``), then apply retention.
+
+    ``jobs`` parsing processes per file (default: one per core).
+    """
     started = time.monotonic()
-    report = RunReport()
     sites = [s for s in settings.sites if site is None or s.name == site]
     with ExitStack() as stack:
+        stack.enter_context(_database_errors())
         stack.enter_context(lock.state_dir_lock(settings.state_dir))
         conn = stack.enter_context(connect.connect(settings.database_url, autocommit=True))
         stack.enter_context(lock.advisory_lock(conn))
+        loader = _Loader(conn, settings, jobs or os.cpu_count() or 1, progress)
         if not dry_run:
             aggregates.refresh_after_commit(conn)  # settle what a crashed run left pending
             warm_up()
         for site_config in sites:
-            for candidate in _new_files(conn, site_config, report):
+            for candidate in loader.new_files(site_config):
                 if dry_run:
-                    report.pending.append(candidate.path)
+                    loader.report.pending.append(candidate.path)
                 else:
-                    report.files.append(_load_one(conn, settings, site_config, candidate, progress))
+                    loader.load(site_config, candidate)
         if not dry_run:
             retention.apply(conn, settings.retention)
-    report.seconds = time.monotonic() - started
-    return report
+    loader.report.seconds = time.monotonic() - started
+    return loader.report
 
 
-def _new_files(
-    conn: psycopg.Connection, site: SiteConfig, report: RunReport
-) -> Iterator[Candidate]:
-    known = ledger.known_fingerprints(conn, site.name)
-    for source in site.logs:
-        for candidate in candidates(source):
-            if candidate.fingerprint in known:
-                report.already_loaded += 1
-                log.debug("%s: %s: already loaded", site.name, candidate.path)
-                continue
-            known.add(candidate.fingerprint)  # a copy of a file under two names loads once
-            yield candidate
-
-
-def _load_one(
-    conn: psycopg.Connection,
-    settings: Settings,
-    site: SiteConfig,
-    candidate: Candidate,
-    progress: Progress,
-) -> FileReport:
-    """Load one file; a bad file fails alone, the run goes on with the next."""
-    report = FileReport(site.name, candidate.path)
-    # Named after the content too: tomorrow's access.log.1 must not overwrite today's.
-    name = f"{candidate.path.name}.{candidate.fingerprint[:12]}.rejects"
-    rejects = settings.state_dir / "rejects" / site.name / name
-    partial = rejects.with_name(name + ".partial")
-    started = time.monotonic()
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    """The server's errors as DatabaseError (exit code 5), saying what to do if we know."""
     try:
-        with conn.transaction():
-            file_id = ledger.begin(conn, site.name, candidate)
-            job = ParseJob(site, candidate, file_id, partial)
-            report.totals, report.reasons = load_file(conn, job, progress)
-            if report.totals.first_ts and report.totals.last_ts:
-                aggregates.refresh_rollups(
-                    conn, site.name, report.totals.first_ts, report.totals.last_ts
-                )
-            report.totals.seconds = time.monotonic() - started
-            ledger.finish(conn, file_id, report.totals)
-    except InputError as exc:
-        report.error = str(exc)
-        partial.unlink(missing_ok=True)
-    else:
-        if partial.exists():
-            partial.replace(rejects)
-        aggregates.refresh_after_commit(conn)
-    log.info("%s", report.line())
-    return report
+        yield
+    except psycopg.errors.UndefinedTable as exc:
+        raise DatabaseError(
+            f"the database has no analytics schema yet ({str(exc).strip()}): "
+            "run `analyzer db migrate` first"
+        ) from exc
+    except psycopg.Error as exc:
+        raise DatabaseError(f"database error: {str(exc).strip()}") from exc
+
+
+class _Loader:
+    """What loading needs for every file of a run, and what the run did so far."""
+
+    def __init__(
+        self, conn: psycopg.Connection, settings: Settings, jobs: int, progress: Progress
+    ) -> None:
+        self.conn = conn
+        self.settings = settings
+        self.jobs = jobs
+        self.progress = progress
+        self.report = RunReport()
+
+    def new_files(self, site: SiteConfig) -> Iterator[Candidate]:
+        known = ledger.known_fingerprints(self.conn, site.name)
+        for source in site.logs:
+            for candidate in candidates(source):
+                if candidate.fingerprint in known:
+                    self.report.already_loaded += 1
+                    log.debug("%s: %s: already loaded", site.name, candidate.path)
+                    continue
+                known.add(candidate.fingerprint)  # a copy under two names loads once
+                yield candidate
+
+    def load(self, site: SiteConfig, candidate: Candidate) -> None:
+        """Load one file in one transaction; a bad file fails alone, the run goes on."""
+        report = FileReport(site.name, candidate.path)
+        # Named after the content too: tomorrow's access.log.1 must not overwrite today's.
+        name = f"{candidate.path.name}.{candidate.fingerprint[:12]}.rejects"
+        rejects = self.settings.state_dir / "rejects" / site.name / name
+        partial = rejects.with_name(name + ".partial")
+        try:
+            report.totals, report.reasons = self._load_in_transaction(site, candidate, partial)
+        except (InputError, psycopg.errors.DataError) as exc:
+            # A damaged file, or a value the server refuses: this file fails, others load.
+            report.error = str(exc).strip()
+            partial.unlink(missing_ok=True)
+        else:
+            if partial.exists():
+                partial.replace(rejects)
+            aggregates.refresh_after_commit(self.conn)
+        log.info("%s", report.line())
+        self.report.files.append(report)
+
+    def _load_in_transaction(
+        self, site: SiteConfig, candidate: Candidate, rejects: Path
+    ) -> tuple[ledger.FileTotals, Counter[str]]:
+        started = time.monotonic()
+        with self.conn.transaction():
+            file_id = ledger.begin(self.conn, site.name, candidate)
+            job = ParseJob(site, candidate, file_id, self.jobs)
+            totals, reasons = load_file(self.conn, job, rejects, self.progress)
+            if totals.first_ts and totals.last_ts:
+                aggregates.refresh_rollups(self.conn, site.name, totals.first_ts, totals.last_ts)
+            totals.seconds = time.monotonic() - started
+            ledger.finish(self.conn, file_id, totals)
+        return totals, reasons
 
 
 def load_file(
-    conn: psycopg.Connection, job: ParseJob, progress: Progress
+    conn: psycopg.Connection, job: ParseJob, rejects_path: Path, progress: Progress
 ) -> tuple[ledger.FileTotals, Counter[str]]:
     """COPY the file of ``job`` into the raw tables, inside the caller's transaction.
 
     One connection runs one COPY at a time, so layer rows wait in a spooled temporary
     file (memory up to LAYER_SPOOL_BYTES, disk beyond) while the requests stream in.
     """
-    done: Done | None = None
-    progress.start(f"{job.site.name}/{job.candidate.path.name}", content_size(job.candidate.path))
-    with (
-        conn.cursor() as cur,
-        tempfile.SpooledTemporaryFile(max_size=LAYER_SPOOL_BYTES) as layers,
-        parse_in_child(job) as messages,
-    ):
+    totals, tally, done = ledger.FileTotals(), Tally(), 0
+    size = content_size(job.candidate.path)
+    progress.start(f"{job.site.name}/{job.candidate.path.name}", size)
+    with ExitStack() as stack:
+        cur = stack.enter_context(conn.cursor())
+        layers = stack.enter_context(tempfile.SpooledTemporaryFile(LAYER_SPOOL_BYTES))
+        rejects = stack.enter_context(_RejectsFile(rejects_path))
         with cur.copy(copy_statement("requests", REQUEST_COLUMNS)) as copy:
-            for message in messages:
-                if isinstance(message, Done):
-                    done = message
-                    break
-                copy.write(message.requests)
-                layers.write(message.layers)
-                progress.update(message.position, message.lines)
+            for batch in stack.enter_context(parse_in_children(job, size)):
+                copy.write(batch.requests)
+                layers.write(batch.layers)
+                rejects.write(batch.rejects)
+                tally.add(batch.tally)
+                totals.stretch(batch.first_ts, batch.last_ts)
+                done += batch.size
+                progress.update(done, tally.lines)
         layers.seek(0)
         with cur.copy(copy_statement("request_layers", LAYER_COLUMNS)) as copy:
             while chunk := layers.read(1 << 20):
                 copy.write(chunk)
     progress.finish()
-    assert done is not None  # parse_in_child raises unless it ends with Done
-    return done.totals, done.reasons
+    totals.lines, totals.rows = tally.lines, tally.records
+    totals.rejects = sum(tally.rejects.values())
+    return totals, tally.rejects
+
+
+class _RejectsFile:
+    """The rejects file of a load, created at its first reject only."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.out: TextIO | None = None
+
+    def write(self, text: str) -> None:
+        if text:
+            if self.out is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.out = self.path.open("w", encoding="utf-8")
+            self.out.write(text)
+
+    def __enter__(self) -> _RejectsFile:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.out is not None:
+            self.out.close()

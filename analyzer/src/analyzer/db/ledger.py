@@ -25,6 +25,13 @@ class FileTotals:
     last_ts: datetime | None = None
     seconds: float = 0.0
 
+    def stretch(self, first: datetime | None, last: datetime | None) -> None:
+        """Widen [first_ts, last_ts] to cover [first, last]."""
+        if first is not None:
+            self.first_ts = first if self.first_ts is None else min(self.first_ts, first)
+        if last is not None:
+            self.last_ts = last if self.last_ts is None else max(self.last_ts, last)
+
 
 def known_fingerprints(conn: psycopg.Connection, site: str) -> set[str]:
     """Fingerprints of every file already loaded for ``site``."""

@@ -1,46 +1,51 @@
-"""Parse a log file into COPY-ready batches, in a child process.
+"""Parse a log file into COPY-ready batches, in child processes.
 
 The loading process only forwards bytes to PostgreSQL, so parsing (the expensive part)
-runs on another core while the server ingests the previous batch:
+runs on the other cores:
 
-    with parse_in_child(job) as messages:
-        for message in messages:       # Batch ..., then one Done
+    with parse_in_children(job) as batches:
+        for batch in batches:          # in file order
             ...
 
-A child that meets a damaged file sends `Failed`; the loader turns it into InputError so
-the file's transaction rolls back. If the loader dies (kill -9), the child's next send
-fails on the closed pipe and it exits.
+Each of the N children reads the whole file (plain or gzip) but parses only every N-th
+block of lines, counting the lines of the others to keep line numbers right; the loader
+takes one batch from each child in turn, which gives back the file order. Nothing flows
+from the loader to the children, so no pipe can fill up both ways and deadlock.
+
+A child that meets a damaged file sends `Failed`; the loader raises InputError so the
+file's transaction rolls back. If the loader dies (kill -9), each child's next send fails
+on the closed pipe and it exits.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import os
 import signal
 import traceback
-from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from multiprocessing.connection import Connection
-from pathlib import Path
-from typing import TextIO
+from multiprocessing.process import BaseProcess
 from zoneinfo import ZoneInfo
 
 from analyzer.clients import classify_agent
 from analyzer.db.copy import RowEncoder
 from analyzer.db.discover import Candidate
-from analyzer.db.ledger import FileTotals
 from analyzer.errors import AnalyzerError, InputError
 from analyzer.formats import AUTO, SAMPLE_LINES, LogFormat, build_format, detect_format
-from analyzer.parsing import LineParser, Reject, Tally, tune_gc
+from analyzer.parsing import LineParser, Tally, tune_gc
 from analyzer.pipeline import SiteContext
 from analyzer.privacy import key_from_env
-from analyzer.reader import open_log, read_blocks, split_lines
+from analyzer.reader import BLOCK_SIZE, open_log, read_blocks, split_lines
 from analyzer.settings import SiteConfig
 
 log = logging.getLogger(__name__)
+_FORK = multiprocessing.get_context("fork")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,21 +53,25 @@ class ParseJob:
     site: SiteConfig
     candidate: Candidate
     file_id: int
-    rejects_path: Path  # written only when a line is rejected
+    workers: int = 1  # parsing processes; fewer for a small file
 
 
 @dataclass(slots=True)
 class Batch:
+    """One block of lines, parsed and encoded."""
+
     requests: bytes  # COPY text rows for analytics.requests
     layers: bytes  # COPY text rows for analytics.request_layers
-    lines: int  # lines read so far
-    position: int  # decompressed bytes read so far
+    rejects: str  # rejects-file lines ("access.log.1:12: no match: ...")
+    tally: Tally
+    first_ts: datetime | None
+    last_ts: datetime | None
+    size: int  # bytes of decompressed input
 
 
 @dataclass(slots=True)
-class Done:
-    totals: FileTotals  # seconds is left to the loader
-    reasons: Counter[str]
+class End:
+    """A child has no more blocks."""
 
 
 @dataclass(slots=True)
@@ -76,98 +85,100 @@ def warm_up() -> None:
     classify_agent("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
 
 
-def produce(job: ParseJob) -> Iterator[Batch | Done]:
-    """Read, parse and encode the file of ``job``, one batch per block of lines."""
+def produce(job: ParseJob, worker: int = 0, workers: int = 1) -> Iterator[Batch]:
+    """Batches for blocks ``worker``, ``worker + workers``, ... of the file of ``job``."""
     path = job.candidate.path
     encoder = RowEncoder(job.site.name, job.file_id)
-    totals, tally, position = FileTotals(), Tally(), 0
-    with ExitStack() as stack:
-        stream = stack.enter_context(open_log(path))
-        rejects = _RejectsFile(job.rejects_path, stack)
-        parser: LineParser | None = None
-        for block in read_blocks(stream, str(path)):
+    parser: LineParser | None = None
+    with open_log(path) as stream:
+        for index, block in enumerate(read_blocks(stream, str(path))):
             if parser is None:
                 context = SiteContext.for_site(job.site, key_from_env(os.environ))
-                parser = LineParser(_log_format(job, block), context, str(path))
-            records, rejected, counts = parser.parse_block(block)
-            tally.add(counts)
-            rejects.write(rejected)
-            position += len(block)
-            if records:
-                first, last = min(r.ts for r in records), max(r.ts for r in records)
-                totals.first_ts = min(first, totals.first_ts or first)
-                totals.last_ts = max(last, totals.last_ts or last)
+                parser = LineParser(_log_format(job, block, worker == 0), context, str(path))
+            if index % workers != worker:
+                parser.line_no += block.count(b"\n")  # another child's block
+                continue
+            records, rejects, tally = parser.parse_block(block)
             encoded = [encoder.encode(record) for record in records]
+            stamps = [record.ts for record in records]
             yield Batch(
                 "".join([row for row, _ in encoded]).encode("utf-8", "replace"),
                 "".join([layers for _, layers in encoded]).encode("utf-8", "replace"),
-                tally.lines,
-                position,
+                "".join([f"{reject}\n" for reject in rejects]),
+                tally,
+                min(stamps, default=None),
+                max(stamps, default=None),
+                len(block),
             )
-    totals.lines, totals.rows = tally.lines, tally.records
-    totals.rejects = sum(tally.rejects.values())
-    yield Done(totals, tally.rejects)
 
 
-def _log_format(job: ParseJob, first_block: bytes) -> LogFormat:
+def _log_format(job: ParseJob, first_block: bytes, say: bool) -> LogFormat:
     spec, zone = job.candidate.source.format, ZoneInfo(job.site.timezone)
     if spec != AUTO:
         return build_format(spec, zone)
     sample = [raw.decode("utf-8", "replace") for raw in split_lines(first_block)[:SAMPLE_LINES]]
     fmt = detect_format(sample, zone, str(job.candidate.path))
-    log.info("%s: format detected: %s", job.candidate.path, fmt.name)
+    if say:
+        log.info("%s: format detected: %s", job.candidate.path, fmt.name)
     return fmt
 
 
-class _RejectsFile:
-    """``<file>.rejects``: one line per rejected line, opened at the first reject."""
-
-    def __init__(self, path: Path, stack: ExitStack) -> None:
-        self.path = path
-        self.stack = stack
-        self.out: TextIO | None = None
-
-    def write(self, rejects: list[Reject]) -> None:
-        if not rejects:
-            return
-        if self.out is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.out = self.stack.enter_context(self.path.open("w", encoding="utf-8"))
-        self.out.writelines(f"{reject}\n" for reject in rejects)
+def worker_count(job: ParseJob, size: int) -> int:
+    """Up to ``job.workers``, but at least two blocks for each."""
+    return max(1, min(job.workers, size // (2 * BLOCK_SIZE)))
 
 
 @contextmanager
-def parse_in_child(job: ParseJob) -> Iterator[Iterator[Batch | Done]]:
-    """Run `produce` in a forked child; iterate over its messages in the parent."""
-    receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
-    child = multiprocessing.get_context("fork").Process(
-        target=_child_main,
-        args=(job, sender, receiver),
-        name=f"parse {job.candidate.path.name}",
-    )
-    child.daemon = True
-    child.start()
-    sender.close()  # the child holds the only writing end: EOF when it dies
+def parse_in_children(job: ParseJob, size: int) -> Iterator[Iterator[Batch]]:
+    """Run `produce` in forked children; iterate over their batches in file order."""
+    workers = worker_count(job, size)
+    pipes = [_FORK.Pipe(duplex=False) for _ in range(workers)]
+    receivers = [receiver for receiver, _ in pipes]
+    children = []
+    for worker, (_, sender) in enumerate(pipes):
+        child = _FORK.Process(
+            target=_child_main,
+            args=(job, worker, workers, sender, pipes),
+            name=f"parse {job.candidate.path.name} {worker + 1}/{workers}",
+            daemon=True,
+        )
+        child.start()
+        children.append(child)
+    for _, sender in pipes:
+        sender.close()  # each child holds the only writing end of its pipe: EOF if it dies
     try:
-        yield _receive(receiver, child, job)
+        yield _in_order(receivers, children, job)
     finally:
+        for receiver in receivers:
+            receiver.close()
+        for child in children:
+            child.join(timeout=5)
+            if child.is_alive():  # the loader gave up early (an error, a signal)
+                child.kill()
+                child.join()
+
+
+def _child_main(
+    job: ParseJob,
+    worker: int,
+    workers: int,
+    sender: Connection,
+    pipes: list[tuple[Connection, Connection]],
+) -> None:
+    # Fork copied every pipe end. Keep only our own writing end: a reading end left open
+    # here would keep our pipe alive after a kill -9 of the loader (and we would block on
+    # it forever), another child's writing end would hide that child's death.
+    for receiver, other in pipes:
         receiver.close()
-        child.join(timeout=5)
-        if child.is_alive():  # the loader gave up early (an error, a signal)
-            child.kill()
-            child.join()
-
-
-def _child_main(job: ParseJob, sender: Connection, receiver: Connection) -> None:
-    # Fork copied the reading end too: close it, or the pipe would outlive the loader
-    # and a child blocked on a full pipe would wait forever after a kill -9.
-    receiver.close()
+        if other is not sender:
+            other.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what a ^C means
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     tune_gc()
     try:
-        for message in produce(job):
-            sender.send(message)
+        for batch in produce(job, worker, workers):
+            sender.send(batch)
+        sender.send(End())
     except (BrokenPipeError, ConnectionResetError):
         return  # the loader is gone; its transaction rolled back
     except AnalyzerError as exc:
@@ -176,20 +187,22 @@ def _child_main(job: ParseJob, sender: Connection, receiver: Connection) -> None
         sender.send(Failed(f"{job.candidate.path}: parser crashed:\n{traceback.format_exc()}"))
 
 
-def _receive(
-    receiver: Connection, child: multiprocessing.process.BaseProcess, job: ParseJob
-) -> Iterator[Batch | Done]:
-    while True:
+def _in_order(
+    receivers: list[Connection], children: list[BaseProcess], job: ParseJob
+) -> Iterator[Batch]:
+    """Batch 0 from child 0, batch 1 from child 1, ... until a child has no more."""
+    for index in itertools.count():
+        worker = index % len(receivers)
         try:
-            message = receiver.recv()
+            message = receivers[worker].recv()
         except EOFError:
-            child.join(timeout=5)
+            children[worker].join(timeout=5)
             raise InputError(
-                f"{job.candidate.path}: the parser process ended unexpectedly "
-                f"(exit code {child.exitcode})"
+                f"{job.candidate.path}: a parser process ended unexpectedly "
+                f"(exit code {children[worker].exitcode})"
             ) from None
         if isinstance(message, Failed):
             raise InputError(message.message)
-        yield message
-        if isinstance(message, Done):
+        if isinstance(message, End):
             return
+        yield message
