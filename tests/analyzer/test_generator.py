@@ -28,10 +28,10 @@ def tree(out: Path, seed: int = 3, **overrides) -> list:
     return generate_tree(out, sites, **options)
 
 
-def local_days(text: str) -> set[date]:
-    """The local (Paris) dates of CLF timestamps."""
+def local_days(text: str, zone: ZoneInfo = PARIS) -> set[date]:
+    """The local dates of CLF timestamps."""
     stamps = CLF_TIME.findall(text)
-    return {datetime.strptime(s, "%d/%b/%Y:%H:%M:%S %z").astimezone(PARIS).date() for s in stamps}
+    return {datetime.strptime(s, "%d/%b/%Y:%H:%M:%S %z").astimezone(zone).date() for s in stamps}
 
 
 def read_log(path: Path) -> str:
@@ -132,6 +132,25 @@ def test_cli_summary_lists_every_file_with_its_lines_and_junk(tmp_path, capsys):
         assert 0 < junk < lines
 
 
+def test_a_site_can_name_its_own_time_zone(tmp_path):
+    sites = "cayenne:traefik:America/Cayenne,rennes"
+    argv = [
+        "--sites",
+        sites,
+        "--days",
+        "2",
+        "--end-date",
+        "2026-07-01",
+        "--requests-per-day",
+        "300",
+    ]
+    assert main(["generate", "--out", str(tmp_path), *argv]) == 0
+    zones = {site.name: site.timezone for site in config.load(tmp_path / "config.yaml").sites}
+    assert zones == {"cayenne": "America/Cayenne", "rennes": "Europe/Paris"}
+    text = read_log(tmp_path / "cayenne" / "access.log.1")
+    assert local_days(text, ZoneInfo("America/Cayenne")) == {date(2026, 6, 30)}
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -139,6 +158,7 @@ def test_cli_summary_lists_every_file_with_its_lines_and_junk(tmp_path, capsys):
         (["--sites", "a,a"], "distinct site names"),
         (["--sites", "a/b"], "sites[0].name"),
         (["--timezone", "Mars/Olympus"], "unknown time zone"),
+        (["--sites", "a:nginx:Mars/Olympus"], "unknown time zone 'Mars/Olympus'"),
     ],
 )
 def test_cli_refuses_bad_arguments_with_a_clear_message(tmp_path, capsys, argv, message):

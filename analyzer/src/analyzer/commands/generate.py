@@ -17,6 +17,7 @@ from analyzer.generator.writer import FileReport, default_workers
 EPILOG = """\
 examples:
   analyzer generate --out demo --sites rennes,brest:haproxy,quimper:secproxy --days 5
+  analyzer generate --out demo --sites rennes,cayenne:traefik:America/Cayenne
   analyzer generate --single nginx-2M.log --format nginx --lines 2000000 --seed 7
 """
 
@@ -36,7 +37,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--sites",
         default="demo",
-        help="comma-separated site names, each optionally NAME:FORMAT (default: demo)",
+        metavar="SITES",
+        help="comma-separated NAME[:FORMAT[:ZONE]] (default: demo)",
     )
     parser.add_argument(
         "--format",
@@ -82,7 +84,8 @@ def register(subparsers: Any) -> None:
         "--timezone",
         default=data.DEFAULT_TIMEZONE,
         metavar="ZONE",
-        help=f"the sites' zone, which bounds each file's day (default: {data.DEFAULT_TIMEZONE})",
+        help=f"zone of the sites that name none; it bounds each file's day "
+        f"(default: {data.DEFAULT_TIMEZONE})",
     )
     parser.add_argument(
         "--workers",
@@ -95,7 +98,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    _check_zone(args.timezone)
+    _check_zone(args.timezone, "--timezone")
     end_date = args.end_date or date.today()
     workers = args.workers or default_workers()
     if args.single:
@@ -128,15 +131,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def parse_sites(text: str, default_format: str, timezone: str) -> list[SiteSpec]:
-    """``rennes,brest:haproxy`` -> one SiteSpec per site."""
+    """``rennes,brest:haproxy,cayenne:nginx:America/Cayenne`` -> one SiteSpec per site."""
     sites = []
     for item in filter(None, (part.strip() for part in text.split(","))):
-        name, _, fmt = item.partition(":")
-        fmt = fmt or default_format
+        name, fmt, zone = [*item.split(":", 2), "", ""][:3]
+        fmt, zone = fmt or default_format, zone or timezone
         if fmt not in data.FORMATS:
-            known = ", ".join(sorted(data.FORMATS))
+            known = ", ".join(data.FORMATS)
             raise AnalyzerError(f"--sites {item}: unknown format {fmt!r} ({known})", ExitCode.USAGE)
-        sites.append(SiteSpec(name, fmt, timezone))
+        _check_zone(zone, f"--sites {item}")
+        sites.append(SiteSpec(name, fmt, zone))
     if len({site.name for site in sites}) != len(sites) or not sites:
         raise AnalyzerError(f"--sites {text!r}: give distinct site names", ExitCode.USAGE)
     return sites
@@ -148,11 +152,11 @@ def _print_summary(reports: list[FileReport]) -> None:
         print(f"{report.path}: {report.lines} lines{junk}", file=sys.stderr)
 
 
-def _check_zone(name: str) -> None:
+def _check_zone(name: str, where: str) -> None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise AnalyzerError(f"--timezone {name}: unknown time zone", ExitCode.USAGE) from exc
+        raise AnalyzerError(f"{where}: unknown time zone {name!r}", ExitCode.USAGE) from exc
 
 
 def _positive(text: str) -> int:
