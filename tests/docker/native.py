@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -41,6 +42,12 @@ USER_MOUNTS = ("/etc/analyzer/analyzer.yaml", "/var/log/georchestra")
 EXAMPLE_CONFIG = REPO / "analyzer" / "docker" / "analyzer.example.yaml"
 LOG_TEMPLATE = Path(__file__).parent / "fixtures" / "access.log.template"
 DEADLINE_SECONDS = 900  # generous bounds on waits (a busy 2-core CI), not speed checks
+
+
+def require_program(name: str, debian_package: str) -> None:
+    """Fail, saying what to install, when a client program the image has is missing here."""
+    if shutil.which(name) is None:
+        pytest.fail(f"{name} is not installed here: apt-get install {debian_package}")
 
 
 def free_port() -> int:

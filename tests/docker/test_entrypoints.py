@@ -31,6 +31,7 @@ from tests.docker.native import (
     LOG_TEMPLATE,
     Deployment,
     free_port,
+    require_program,
     run,
     venv,
     wait_until,
@@ -87,6 +88,7 @@ def migrated(deployment: Deployment) -> str:
 def test_database_healthcheck_passes_against_a_running_server(deployment: Deployment) -> None:
     require_local_stack(deployment)
     check = deployment.healthcheck("timescaledb")
+    require_program(check[0], "postgresql-client")
     env = os.environ | {"PGPORT": str(deployment.server.tcp_port)}
     result = subprocess.run(check, env=env, capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -94,6 +96,7 @@ def test_database_healthcheck_passes_against_a_running_server(deployment: Deploy
 
 def bootstrap(deployment: Deployment, **extra: str) -> subprocess.CompletedProcess[str]:
     """timescaledb/init/10-bootstrap.sh as the image runs it: superuser over the socket."""
+    require_program("psql", "postgresql-client")
     paths = deployment.paths("timescaledb")
     env = deployment.process_env("timescaledb") | {
         "PGHOST": stack_env()["ANALYTICS_PG_SOCKET_DIR"],

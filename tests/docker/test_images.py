@@ -6,6 +6,7 @@ container command natively).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -169,3 +170,24 @@ def test_superset_driver_is_the_version_the_native_stack_installs() -> None:
         i.arguments for i in dockerfile_instructions(DOCKERFILES["superset"]) if i.keyword == "FROM"
     )
     assert base == f"apache/superset:{superset.partition('==')[2]}"
+
+
+def native_sources() -> str:
+    """The native stack's scripts and the tests outside tests/docker, as one text."""
+    files = [*(REPO / "scripts" / "stack").glob("*.sh"), REPO / "stack"]
+    files += [p for p in (REPO / "tests").rglob("*.py") if "docker" not in p.parts]
+    return "\n".join(p.read_text(encoding="utf-8") for p in files)
+
+
+@pytest.mark.parametrize("service", ["migrate", "analyzer", "superset-init", "superset"])
+def test_container_command_is_also_run_by_the_native_stack_or_tests(service: str) -> None:
+    words = [w for w in container_command(service) if not w.endswith("-entrypoint")]
+    if words[0] == "analyzer":
+        # Invoked as a Python argument list ("db", "migrate") or in shell (analyzer db migrate).
+        as_list = ", ".join(f'"{word}"' for word in words[1:3])
+        as_shell = 'analyzer"? ' + re.escape(" ".join(words[1:3]))
+        found = as_list in native_sources() or re.search(as_shell, native_sources())
+        assert found, f"nothing native runs analyzer {' '.join(words[1:3])}"
+    else:
+        script = Path(to_host(words[0], image_paths(service))).relative_to(REPO)
+        assert str(script) in native_sources(), f"nothing native runs {script}"
