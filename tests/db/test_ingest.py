@@ -5,14 +5,19 @@ from __future__ import annotations
 import fcntl
 import gzip
 import shutil
+import subprocess
 from pathlib import Path
 
 import psycopg
 import pytest
+import yaml
 
+from analyzer.db.copy import REQUEST_COLUMNS
 from analyzer.db.lock import ADVISORY_LOCK_KEY
 from analyzer.errors import ExitCode
+from analyzer.reader import BLOCK_SIZE
 from tests.db.ingest_support import (
+    ANALYZER,
     configure,
     generate,
     ledger,
@@ -198,3 +203,67 @@ def test_a_wrong_config_exits_3(tmp_path: Path) -> None:
     config.write_text("sites: []\n")
 
     assert run(config).returncode == ExitCode.CONFIG
+
+
+def test_a_damaged_gzip_fails_alone_and_is_retried_next_run(analytics_db, tmp_path) -> None:
+    generated = generate(tmp_path, "broken:nginx", days=3)
+    config = configure(generated.config, analytics_db.writer_url)
+    damaged = tmp_path / "broken" / "access.log.2.gz"
+    whole = damaged.read_bytes()
+    damaged.write_bytes(whole[: len(whole) // 2])
+
+    first = run(config)
+
+    assert first.returncode == ExitCode.FAILURE
+    assert (
+        f"{damaged}: FAILED, nothing loaded: {damaged}: damaged or truncated gzip" in first.stderr
+    )
+    assert [name for site, name, *_ in ledger(analytics_db.writer_url) if site == "broken"] == [
+        "access.log.1"
+    ]
+    damaged.write_bytes(whole)
+    assert run(config).returncode == ExitCode.OK
+    assert rows_by_site(analytics_db.writer_url)["broken"][0] == rotated_valid_lines(
+        generated, "broken"
+    )
+
+
+def test_parsing_in_two_processes_stores_the_same_rows_as_in_one(analytics_db, tmp_path) -> None:
+    big = tmp_path / "big.log"
+    subprocess.run(
+        [*ANALYZER, "generate", "--single", str(big), "--format", "nginx", "--lines", "20000",
+         "--junk-rate", "0.01"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    for site, jobs in (("serial", "1"), ("parallel", "2")):
+        (tmp_path / site).mkdir()
+        shutil.copy(big, tmp_path / site / "access.log.1")
+        config = tmp_path / f"{site}.yaml"
+        config.write_text(
+            yaml.safe_dump({
+                "database_url": analytics_db.writer_url, "state_dir": str(tmp_path / "state"),
+                "sites": [{"name": site, "logs": [{"path": str(tmp_path / site / "access.log")}]}],
+            })
+        )  # fmt: skip
+        assert run(config, "--jobs", jobs).returncode == ExitCode.OK
+
+    assert big.stat().st_size > 4 * BLOCK_SIZE  # enough blocks for two processes
+    assert _rows_without_site("serial", analytics_db) == _rows_without_site(
+        "parallel", analytics_db
+    )
+
+
+def _rows_without_site(site: str, db: TestDatabase) -> list[tuple]:
+    with psycopg.connect(db.writer_url) as conn:
+        columns = ", ".join(c for c in REQUEST_COLUMNS if c not in ("site", "file_id"))
+        requests = conn.execute(
+            f"SELECT line_no, md5(ROW({columns})::text) FROM analytics.requests"
+            " WHERE site = %s ORDER BY line_no",
+            [site],
+        ).fetchall()
+        layers = conn.execute(
+            "SELECT line_no, layer, status FROM analytics.request_layers WHERE site = %s"
+            " ORDER BY line_no, layer",
+            [site],
+        ).fetchall()
+    return requests + layers
