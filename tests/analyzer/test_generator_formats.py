@@ -10,9 +10,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from analyzer.formats import build_format
+from analyzer.generator import data
 from analyzer.generator.clock import Clock
 from analyzer.generator.layout import generate_single
-from analyzer.generator.render import apache_escape, nginx_escape, tomcat_escape
+from analyzer.generator.model import Client, Hit, Req
+from analyzer.generator.render import (
+    RENDERERS,
+    Context,
+    apache_escape,
+    nginx_escape,
+    tomcat_escape,
+)
 
 END = date(2026, 11, 26)
 TIME = r"\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}"
@@ -116,3 +125,45 @@ def test_clock_writes_local_time_in_each_servers_shape(zone, utc, clf, syslog, i
     assert clock.clf(t) == clf
     assert clock.haproxy(t) == (syslog, f"{clf[:20]}.{iso[20:23]}")
     assert clock.iso(t) == iso
+
+
+# One request rendered by each server and read back by the analyzer's preset: every field
+# the format carries must come back unchanged, escapes and all.
+AGENT = data.Agent("gis", "Mozilla/5.0 (X11; Linux) AppleWebKit/537.36 (KHTML, like Gecko)", 1)
+USER = data.User("jérôme.dupont", "brest", ("ROLE_USER", "ROLE_CADASTRAPP"))
+HIT = Hit(
+    ts=datetime(2026, 11, 24, 8, 15, 30, 250000, UTC).timestamp(),
+    client=Client("2a01:cb00:1509:27ac::5ea0", AGENT, USER, upper=True),
+    req=Req(
+        "GET", "/geoserver/wms?SERVICE=WMS&LAYERS=a%3Ab&BBOX=1%2C2%2C3%2C4", "geoserver", "api"
+    ),
+    status=200,
+    size=5120,
+    duration_ms=123.456,
+    referer='https://example.net/liens?titre="Carte des écoles",bbox=1,2',
+)
+TEXT = {"user": USER.name, "referer": HIT.referer, "user_agent": AGENT.user_agent}
+EXPECTED: dict[str, dict[str, object]] = {
+    "nginx": {**TEXT, "bytes": 5120, "duration_ms": 123.0},
+    "nginx-combined": {**TEXT, "bytes": 5120, "duration_ms": None},
+    "apache": {**TEXT, "bytes": 5120, "duration_ms": 123.456},
+    "apache-combined": {**TEXT, "bytes": 5120, "duration_ms": None},
+    "traefik": {**TEXT, "bytes": 5120, "duration_ms": 123.0},
+    "secproxy": {**TEXT, "org": "Ville de Brest", "roles": list(USER.roles), "bytes": 5120,
+                 "duration_ms": 123.0},
+    "haproxy": {"user": None, "referer": None, "user_agent": None, "bytes": 5120 + 260,
+                "duration_ms": 123.0},
+    "gateway-json": {"user": USER.name, "org": "brest", "roles": list(USER.roles),
+                     "referer": None, "user_agent": AGENT.user_agent, "bytes": None},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", list(data.FORMATS))
+def test_a_request_reads_back_through_the_preset_of_each_format(fmt):
+    context = Context("demo.example.org", Clock(ZoneInfo("Europe/Paris")), Clock(ZoneInfo("UTC")))
+    line = RENDERERS[fmt](HIT, 1, context)
+    raw = build_format(data.FORMATS[fmt], ZoneInfo("Europe/Paris")).parse(line)
+    assert (raw.method, raw.target, raw.status) == ("GET", HIT.req.target, 200)
+    assert raw.client_ip == HIT.client.ip
+    assert abs(raw.ts.timestamp() - HIT.ts) < 1
+    assert {key: getattr(raw, key) for key in EXPECTED[fmt]} == EXPECTED[fmt]

@@ -157,6 +157,9 @@ CLIENTS_PER_SITE = 400
 # them), capped so that no single client, logged in or not, dominates a whole site.
 ACTIVITY_ALPHA = 1.1
 ACTIVITY_CAP = 40.0
+# Mean number of consecutive requests of one visit, by kind of client: a browser loads a
+# page and a map's tiles, QGIS a layer's tiles, a script loops over a few URLs.
+VISIT_REQUESTS: dict[str, float] = {"browser": 8, "gis": 12, "script": 3, "bot": 4, "unknown": 1}
 IPV6_SHARE = 0.15
 # Public address blocks clients come from (documentation blocks stay unrealistic).
 IPV4_PREFIXES: tuple[str, ...] = ("90.12", "86.245", "176.143", "82.64", "193.52", "5.172")

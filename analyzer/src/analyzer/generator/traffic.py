@@ -113,8 +113,12 @@ class SiteTraffic:
         self._referers = [referer.format(host=host) for referer in data.SITE_REFERERS]
 
     def hits(self, rng: Random, stamps: Sequence[float]) -> Iterator[Hit]:
+        client, left = self.clients.items[0], 0
         for ts in stamps:
-            client = self.clients.pick(rng)
+            if not left:  # a new visit: a map's tiles, a crawl, a script's loop
+                client = self.clients.pick(rng)
+                left = _visit_length(rng, client)
+            left -= 1
             req = _MIXES[client.agent.kind].pick(rng)(rng, client)
             answer = _ANSWERS[req.profile]
             status = answer.statuses.pick(rng)
@@ -137,6 +141,12 @@ class SiteTraffic:
         if draw < 0.82:
             return choose(rng, data.EXTERNAL_REFERERS)
         return None
+
+
+def _visit_length(rng: Random, client: Client) -> int:
+    """Consecutive requests of one visit: geometric-like around the kind's mean."""
+    mean = data.VISIT_REQUESTS[client.agent.kind]
+    return 1 + int(-(mean - 1) * math.log(1.0 - rng.random()))
 
 
 def _size(rng: Random, status: int, log_bytes: float) -> int:
