@@ -1,0 +1,72 @@
+"""The Ansible deployment's test harness: ansible/tests/converge.sh and its targets."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from tests.support.stack import REPO
+
+ANSIBLE = REPO / "ansible"
+CONVERGE = ANSIBLE / "tests" / "converge.sh"
+INVENTORY = ANSIBLE / "tests" / "inventory"
+TARGETS = Path(
+    os.environ.get("ANALYTICS_TARGETS_DIR", "/var/lib/georchestra-analytics/ansible-targets")
+)
+
+
+def converge(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a step of converge.sh; its output is kept for the failure message."""
+    result = subprocess.run(
+        [str(CONVERGE), *args], capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"converge.sh {' '.join(args)} exited {result.returncode}\n"
+            f"--- stdout (end)\n{result.stdout[-6000:]}\n--- stderr (end)\n{result.stderr[-4000:]}"
+        )
+    return result
+
+
+def on_target(host: str, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a command inside a booted target."""
+    return converge("exec", host, *command, check=check)
+
+
+def psql(query: str) -> list[list[str]]:
+    """Rows of a query on the central database, as the postgres superuser (peer, socket)."""
+    out = on_target(
+        "central",
+        "su",
+        "postgres",
+        "-s",
+        "/bin/sh",
+        "-c",
+        f"psql -X -At -F '|' -p 15432 -d analytics -c \"{query}\"",
+    ).stdout
+    return [line.split("|") for line in out.splitlines() if line]
+
+
+def target_path(host: str, path: str) -> Path:
+    """A target's file, seen from the controller (the target's root is a folder here)."""
+    return TARGETS / "hosts" / host / path.lstrip("/")
+
+
+def inventory_host_vars(host: str) -> dict:
+    return yaml.safe_load((INVENTORY / "host_vars" / f"{host}.yml").read_text())
+
+
+def vault_secrets() -> dict[str, str]:
+    """The secrets converge.sh generated, decrypted with its vault password."""
+    view = converge(
+        "tool",
+        "ansible-vault",
+        "view",
+        "--vault-password-file",
+        str(TARGETS / "secrets" / "vault-pass"),
+        str(TARGETS / "secrets" / "vault.yml"),
+    )
+    return yaml.safe_load(view.stdout)
