@@ -3,6 +3,7 @@ of the dropped period, even when more files are loaded afterwards."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,9 +11,10 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 
+from analyzer import cli
 from analyzer.db import retention
 from analyzer.db.aggregates import AGGREGATES
-from analyzer.errors import ConfigError
+from analyzer.errors import ConfigError, ExitCode
 from analyzer.settings import Retention
 from tests.db.rows import load_file
 
@@ -128,3 +130,21 @@ def test_retention_shorter_than_a_refresh_window_or_not_an_interval_is_refused(
         pytest.raises(ConfigError, match=message),
     ):
         retention.apply(conn, policy)
+
+
+def test_retention_command_applies_the_configured_periods(analytics_db, tmp_path, capsys):
+    config = tmp_path / "analyzer.yaml"
+    config.write_text(
+        f"database_url: {analytics_db.writer_url!r}\n"
+        "retention: {raw: 13 months, hourly: 3 months, daily: 5 years, monthly: forever}\n"
+        f"sites: [{{name: alpha, logs: [{{path: {tmp_path / 'access.log'}}}]}}]\n"
+    )
+    assert cli.main(["db", "retention", "--config", str(config)]) == ExitCode.OK
+    printed = capsys.readouterr().out
+    if analytics_db.edition == "apache":
+        assert re.search(r"^analytics\.requests: \d+ chunks dropped$", printed, re.M)
+    with psycopg.connect(analytics_db.writer_url) as conn:
+        stored = conn.execute(
+            "SELECT value FROM analytics.settings WHERE key = 'retention_daily'"
+        ).fetchone()[0]
+    assert stored == "5 years"
