@@ -18,7 +18,9 @@ import signal
 import subprocess
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import psycopg
 import pytest
@@ -48,6 +50,11 @@ INIT_SCRIPTS = (
     REPO / "timescaledb" / "init" / "10-bootstrap.sh",
     REPO / "timescaledb" / "init" / "20-config.sh",
 )
+
+# The restore steps of docs/docker.md, and the tables compared after a round trip.
+PRE_RESTORE = "SELECT timescaledb_pre_restore()"
+POST_RESTORE = "SELECT timescaledb_post_restore()"
+GUIDE_TABLES = ("ingested_files", "requests", "request_layers", "requests_daily", "users_daily")
 
 
 @pytest.fixture(scope="module")
@@ -158,9 +165,15 @@ def test_migrate_service_applies_the_schema_once(deployment: Deployment, migrate
     assert "schema up to date" in run(deployment, "migrate", venv("ANALYZER_VENV"))
 
 
-def test_analyzer_service_runs_the_nightly_job_at_start_and_stops_on_sigterm(
-    deployment: Deployment, migrated: str
-) -> None:
+@dataclass(frozen=True)
+class NightlyRun:
+    exit_code: int
+    log: str
+
+
+@pytest.fixture(scope="module")
+def nightly_run(deployment: Deployment, migrated: str) -> NightlyRun:
+    """The `analyzer` service from its start (a run right away) to a SIGTERM."""
     log = deployment.root / "analyzer.log"
     with log.open("w") as output:
         process = subprocess.Popen(
@@ -172,12 +185,17 @@ def test_analyzer_service_runs_the_nightly_job_at_start_and_stops_on_sigterm(
         )
     try:
         wait_until(lambda: "next run at" in log.read_text() or process.poll() is not None)
-        assert process.poll() is None, log.read_text()
-        assert "run finished with exit code 0" in log.read_text(), log.read_text()
     finally:
         process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=60)
-    assert code == 0 and "scheduler stopped" in log.read_text(), log.read_text()
+    return NightlyRun(code, log.read_text())
+
+
+def test_analyzer_service_runs_the_nightly_job_at_start_and_stops_on_sigterm(
+    deployment: Deployment, nightly_run: NightlyRun
+) -> None:
+    assert "run finished with exit code 0" in nightly_run.log, nightly_run.log
+    assert nightly_run.exit_code == 0 and "scheduler stopped" in nightly_run.log
     writer = deployment.server.url(deployment.databases["analytics"], "analytics_writer")
     with psycopg.connect(writer) as conn:
         ledger = conn.execute(
@@ -189,6 +207,67 @@ def test_analyzer_service_runs_the_nightly_job_at_start_and_stops_on_sigterm(
         ("my-platform", "access.log.1", lines, 0, lines)
     ]
     assert requests == lines
+
+
+def test_backup_and_restore_of_the_guide_round_trip_the_analytics_database(
+    deployment: Deployment, nightly_run: NightlyRun
+) -> None:
+    require_local_stack(deployment)
+    source = deployment.databases["analytics"]
+    dump = deployment.root / "analytics.dump"
+    # docs/docker.md, "Backup and restore", with `docker compose exec -T timescaledb` made
+    # local; the target stands for the database a new volume gets (extension included).
+    with dump.open("wb") as out:
+        pg_client("pg_dump", "-U", "postgres", "-Fc", source, stdout=out)
+    target = f"{source}_restored"
+    create_database(deployment.server, target)
+    try:
+        pg_client("psql", "-U", "postgres", "-d", target, "-X", "-c", PRE_RESTORE)
+        with dump.open("rb") as dump_file:
+            pg_client("pg_restore", "-U", "postgres", "-d", target, stdin=dump_file)
+        pg_client("psql", "-U", "postgres", "-d", target, "-X", "-c", POST_RESTORE)
+        assert table_counts(deployment, target) == table_counts(deployment, source)
+        output = run(deployment, "migrate", venv("ANALYZER_VENV"), **retarget(deployment, target))
+        assert "schema up to date" in output
+    finally:
+        drop_database(deployment.server, target)
+
+
+def test_guide_gives_the_backup_and_restore_commands_this_module_runs() -> None:
+    guide = (REPO / "docs" / "docker.md").read_text(encoding="utf-8")
+    for command in (
+        "pg_dump -U postgres -Fc analytics",
+        PRE_RESTORE,
+        'pg_restore -U postgres -d "$db"',
+        POST_RESTORE,
+    ):
+        assert command in guide, command
+
+
+def pg_client(*args: str, **streams: IO[bytes]) -> None:
+    """A PostgreSQL client program of the server's version, as the image's."""
+    result = subprocess.run(
+        [str(Path(__file__).parent / "pg_client.sh"), *args],
+        stdout=streams.get("stdout", subprocess.PIPE),
+        stdin=streams.get("stdin"),
+        stderr=subprocess.PIPE,
+        timeout=DEADLINE_SECONDS,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+
+
+def table_counts(deployment: Deployment, database: str) -> dict[str, int]:
+    with psycopg.connect(deployment.server.url(database)) as conn:
+        return {
+            table: conn.execute(f"SELECT count(*) FROM analytics.{table}").fetchone()[0]
+            for table in GUIDE_TABLES
+        }
+
+
+def retarget(deployment: Deployment, database: str) -> dict[str, str]:
+    """The migrate service's environment, pointed at another database."""
+    url = deployment.process_env("migrate")["ANALYTICS_OWNER_URL"]
+    return {"ANALYTICS_OWNER_URL": url.rsplit("/", 1)[0] + f"/{database}"}
 
 
 def test_superset_services_provision_the_dashboards(deployment: Deployment, migrated: str) -> None:
