@@ -267,3 +267,13 @@ def _rows_without_site(site: str, db: TestDatabase) -> list[tuple]:
             [site],
         ).fetchall()
     return requests + layers
+
+
+def test_a_database_without_the_schema_exits_5_asking_for_migrate(empty_db, tmp_path) -> None:
+    generated = generate(tmp_path, "early:nginx", days=2)
+    config = configure(generated.config, empty_db.writer_url)
+
+    failed = run(config)
+
+    assert failed.returncode == ExitCode.DATABASE
+    assert "run `analyzer db migrate` first" in failed.stderr

@@ -124,7 +124,7 @@ def _database_errors() -> Iterator[None]:
     """The server's errors as DatabaseError (exit code 5), saying what to do if we know."""
     try:
         yield
-    except psycopg.errors.UndefinedTable as exc:
+    except (psycopg.errors.InvalidSchemaName, psycopg.errors.UndefinedTable) as exc:
         raise DatabaseError(
             f"the database has no analytics schema yet ({str(exc).strip()}): "
             "run `analyzer db migrate` first"
