@@ -81,6 +81,11 @@ def test_docker_guide_mentions_every_env_variable() -> None:
     assert not missing, f"docs/docker.md does not mention {missing}"
 
 
+def test_docker_guide_names_the_database_image_compose_runs() -> None:
+    image = compose()["services"]["timescaledb"]["image"]
+    assert f"`{image}`" in DOCKER_DOC.read_text(encoding="utf-8")
+
+
 def test_no_service_is_published_on_the_host() -> None:
     for name, service in compose()["services"].items():
         assert "ports" not in service, f"{name} publishes ports"
