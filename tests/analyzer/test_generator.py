@@ -101,6 +101,13 @@ def test_same_seed_writes_the_same_bytes_and_another_seed_other_ones(generated, 
         assert (tmp_path / "other" / "rennes" / name).read_bytes() != first
 
 
+def test_sites_written_by_worker_processes_have_the_same_bytes(generated, tmp_path):
+    tree(tmp_path, workers=2)
+    for site in ("rennes", "brest"):
+        for path in sorted((generated / site).iterdir()):
+            assert (tmp_path / site / path.name).read_bytes() == path.read_bytes()
+
+
 def test_worker_processes_do_not_change_the_bytes(tmp_path, monkeypatch):
     monkeypatch.setattr(writer, "SLICE_LINES", 500)  # several slices for the workers to share
     options = dict(lines=3000, days=2, end_date=END, seed=9, junk_rate=0.01)

@@ -61,20 +61,19 @@ def generate_tree(
     document = config_document(out, sites)
     config_path = out / "config.yaml"
     settings_from(Node(document, str(config_path)))  # refuse what `analyzer run` would
-    reports = []
+    files = []
+    for site in sites:
+        source = Source(site.name, site.format, site.timezone, seed, junk_rate)
+        volumes = Random(f"{seed}:{site.name}:volume")
+        for age in range(days):
+            day = end_date - timedelta(days=age)
+            report = FileReport(rotated_path(out / site.name / LOG_NAME, age))
+            count = day_volume(volumes, day, requests_per_day)
+            files.append((report, day_slices(source, day, count, 1)))
     with SliceWriter(workers) as writer:
-        for site in sites:
-            source = Source(site.name, site.format, site.timezone, seed, junk_rate)
-            volumes = Random(f"{seed}:{site.name}:volume")
-            for age in range(days):
-                day = end_date - timedelta(days=age)
-                report = FileReport(rotated_path(out / site.name / LOG_NAME, age))
-                slices = day_slices(source, day, day_volume(volumes, day, requests_per_day), 1)
-                with open_output(report.path) as stream:
-                    writer.write(stream, slices, report)
-                reports.append(report)
+        writer.write_files(files)
     write_config(config_path, document)
-    return reports
+    return [report for report, _ in files]
 
 
 def config_document(out: Path, sites: Sequence[SiteSpec]) -> dict[str, Any]:

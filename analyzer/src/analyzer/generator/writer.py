@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gzip
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -126,14 +126,31 @@ class SliceWriter:
             self._pool.join()
 
     def write(self, stream: BinaryIO, pieces: list[Slice], report: FileReport) -> None:
+        """Append ``pieces`` to one open file."""
+        _append(stream, pieces, self._render(pieces), report)
+
+    def write_files(self, files: list[tuple[FileReport, list[Slice]]]) -> None:
+        """Write each report's file from its slices; the workers share all the files."""
+        rendered = self._render([piece for _, pieces in files for piece in pieces])
+        for report, pieces in files:
+            with open_output(report.path) as stream:
+                _append(stream, pieces, rendered, report)
+
+    def _render(self, pieces: list[Slice]) -> Iterator[tuple[bytes, int]]:
         if self._pool is not None and len(pieces) > 1:
-            rendered: Iterable[tuple[bytes, int]] = self._pool.imap(render_slice, pieces)
-        else:
-            rendered = map(render_slice, pieces)
-        for piece, (content, junk) in zip(pieces, rendered, strict=True):
-            stream.write(content)
-            report.lines += len(piece.stamps) + junk
-            report.junk += junk
+            return self._pool.imap(render_slice, pieces)
+        return map(render_slice, pieces)
+
+
+def _append(
+    stream: BinaryIO, pieces: list[Slice], rendered: Iterator[tuple[bytes, int]], report: FileReport
+) -> None:
+    """Write the next ``len(pieces)`` rendered slices, counting lines and junk."""
+    for piece in pieces:
+        content, junk = next(rendered)
+        stream.write(content)
+        report.lines += len(piece.stamps) + junk
+        report.junk += junk
 
 
 def default_workers() -> int:
