@@ -19,9 +19,18 @@ SYNTHETIC_SQL = [s for s in _FIXTURE.read_text().split(";\n") if s.strip()]
 
 
 def load_file(
-    conn: psycopg.Connection, site: str, start: datetime, span: timedelta, rows: int
+    conn: psycopg.Connection,
+    site: str,
+    start: datetime,
+    span: timedelta,
+    rows: int,
+    *,
+    settle: bool = True,
 ) -> int:
-    """Load ``rows`` synthetic requests of ``site`` over [start, start + span); file id."""
+    """Load ``rows`` synthetic requests of ``site`` over [start, start + span); file id.
+
+    ``settle=False`` stops after the commit, as a run killed before its refresh would.
+    """
     with conn.transaction():
         (file_id,) = conn.execute(
             "INSERT INTO analytics.ingested_files (site, source, fingerprint, path)"
@@ -40,5 +49,6 @@ def load_file(
             [rows, first, last, file_id],
         )
         aggregates.refresh_rollups(conn, site, first, last)
-    aggregates.refresh_after_commit(conn)
+    if settle:
+        aggregates.refresh_after_commit(conn)
     return file_id

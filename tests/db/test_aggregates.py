@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 
+from analyzer.db import aggregates
 from analyzer.db.aggregates import LATENCY_BINS, LATENCY_BOUNDS_MS
 from tests.db.rows import load_file
 
@@ -251,3 +252,21 @@ def test_latency_percentile_is_null_without_timed_requests(loaded):
 def test_latency_percentile_refuses_a_bad_quantile_or_histogram(loaded, p, bins, message):
     with pytest.raises(psycopg.errors.RaiseException, match=message):
         loaded.execute(f"SELECT analytics.latency_percentile(%s, {bins}::numeric[])", [p])
+
+
+def test_refresh_after_commit_settles_a_file_a_killed_run_left_pending(loaded):
+    start = datetime(2026, 11, 5, 8, 0, tzinfo=PARIS)
+    load_file(loaded, "delta", start, timedelta(hours=5), 250, settle=False)
+    assert aggregates.refresh_after_commit(loaded) == 1
+    assert aggregates.refresh_after_commit(loaded) == 0
+    for level in LEVELS:
+        total = loaded.execute(
+            f"SELECT sum(requests) FROM analytics.requests_{level} WHERE site = 'delta'"
+        ).fetchone()[0]
+        assert total == 250, level
+
+
+def test_refresh_after_commit_refuses_a_connection_inside_a_transaction(loaded):
+    with loaded.transaction(), pytest.raises(RuntimeError, match="outside any transaction"):
+        loaded.execute("SELECT 1")
+        aggregates.refresh_after_commit(loaded)

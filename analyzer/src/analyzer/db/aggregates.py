@@ -292,16 +292,23 @@ def refresh_after_commit(conn: psycopg.Connection) -> int:
     autocommit = conn.autocommit
     conn.autocommit = True
     try:
-        pending = conn.execute(_PENDING_SQL).fetchall()
-        spans = [(first, last) for _, first, last in pending if first is not None]
-        if spans and edition(conn) == "timescale":
-            _refresh_continuous(conn, min(f for f, _ in spans), max(last for _, last in spans))
-        conn.execute(
-            "UPDATE analytics.ingested_files SET aggregated_at = now() WHERE id = ANY(%s)",
-            [[file_id for file_id, _, _ in pending]],
-        )
+        return _settle_pending(conn)
     finally:
         conn.autocommit = autocommit
+
+
+def _settle_pending(conn: psycopg.Connection) -> int:
+    pending = conn.execute(_PENDING_SQL).fetchall()
+    if not pending:
+        return 0
+    spans = [(first, last) for _, first, last in pending if first is not None]
+    if spans and edition(conn) == "timescale":
+        _refresh_continuous(conn, min(f for f, _ in spans), max(last for _, last in spans))
+    # Marked only once refreshed: a run killed before this line refreshes them again.
+    conn.execute(
+        "UPDATE analytics.ingested_files SET aggregated_at = now() WHERE id = ANY(%s)",
+        [[file_id for file_id, _, _ in pending]],
+    )
     return len(pending)
 
 
