@@ -18,7 +18,7 @@ def resolve_url(url: str | None, env_var: str = WRITER_ENV) -> str:
     """``url``, else the environment variable, else a configuration error."""
     resolved = url or os.environ.get(env_var)
     if not resolved:
-        raise ConfigError(f"no database URL: pass --database-url or set {env_var}")
+        raise ConfigError(f"no database URL given, and {env_var} is not set")
     return resolved
 
 
@@ -42,7 +42,7 @@ def connect(
             url, autocommit=autocommit, connect_timeout=10, application_name="analyzer"
         )
     except psycopg.Error as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        reason = " ".join(str(exc).split()) or type(exc).__name__  # one line for the log
         raise DatabaseError(f"cannot connect to {describe(url)}: {reason}") from exc
 
 
