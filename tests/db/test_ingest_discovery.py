@@ -28,6 +28,15 @@ def test_rotated_files_come_oldest_first_without_the_live_file(tmp_path: Path) -
     assert rotated_files(LogSource(live, include_live=True)) == [ten, two, one, live]
 
 
+def test_dateext_names_come_oldest_first_too(tmp_path: Path) -> None:
+    live = _write(tmp_path / "access.log", LINE)
+    later = _write(tmp_path / "access.log-20261126", LINE * 2)
+    earlier = _write(tmp_path / "access.log-20261125.gz", LINE * 3, gzipped=True)
+    _write(tmp_path / "access.log-2026112.gz", LINE)  # not a date
+
+    assert rotated_files(LogSource(live)) == [earlier, later]
+
+
 def test_a_file_keeps_its_fingerprint_once_gzipped_under_the_next_name(tmp_path: Path) -> None:
     content = b"".join(
         LINE.replace(b"10:00:00", f"10:{i // 60:02}:{i % 60:02}".encode()) for i in range(3000)

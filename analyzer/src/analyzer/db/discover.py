@@ -32,16 +32,23 @@ class Candidate:
 
 
 def rotated_files(source: LogSource) -> list[Path]:
-    """The rotated siblings of ``source.path``, oldest first; the live file last if asked."""
+    """The rotated siblings of ``source.path``, oldest first; the live file last if asked.
+
+    Both logrotate namings: ``access.log.3.gz`` (a higher number is older) and, with
+    ``dateext``, ``access.log-20261126.gz`` (``-%Y%m%d``, a later date is newer).
+    """
     live = source.path
-    pattern = re.compile(re.escape(live.name) + r"\.(\d+)(?:\.gz)?")
-    numbered: list[tuple[int, Path]] = []
+    pattern = re.compile(re.escape(live.name) + r"(?:\.(\d+)|-(\d{8}))(?:\.gz)?")
+    ages: list[tuple[tuple[int, int], Path]] = []
     if live.parent.is_dir():
         for entry in live.parent.iterdir():
             match = pattern.fullmatch(entry.name)
             if match and entry.is_file():
-                numbered.append((int(match.group(1)), entry))
-    files = [path for _, path in sorted(numbered, key=lambda item: item[0], reverse=True)]
+                number, date = match.groups()
+                # Sort key: dated files by date, then numbered ones by decreasing number.
+                age = (0, int(date)) if date else (1, -int(number))
+                ages.append((age, entry))
+    files = [path for _, path in sorted(ages)]
     if source.include_live and live.is_file():
         files.append(live)
     return files
