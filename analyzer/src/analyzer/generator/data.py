@@ -257,6 +257,9 @@ SITE_REFERERS: tuple[str, ...] = (
     "https://{host}/mviewer/?config=apps/public/eau.xml",
     "https://{host}/cadastrapp/",
 )
+# Shares of browser requests with a referer from the site itself and from elsewhere.
+SITE_REFERER_SHARE = 0.75
+EXTERNAL_REFERER_SHARE = 0.07
 # Referers from elsewhere, including the odd ones (commas, quotes, non-ASCII).
 EXTERNAL_REFERERS: tuple[str, ...] = (
     "https://www.google.com/",

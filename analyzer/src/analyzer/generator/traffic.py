@@ -136,11 +136,11 @@ class SiteTraffic:
         if client.agent.kind != "browser":
             return None
         draw = rng.random()
-        if draw < 0.75:
-            return self._referers[int(draw * 1000) % len(self._referers)]
-        if draw < 0.82:
+        if draw < data.SITE_REFERER_SHARE:
+            return choose(rng, self._referers)
+        if draw < data.SITE_REFERER_SHARE + data.EXTERNAL_REFERER_SHARE:
             return choose(rng, data.EXTERNAL_REFERERS)
-        return None
+        return None  # typed URL, bookmark, or a privacy setting
 
 
 def _visit_length(rng: Random, client: Client) -> int:
