@@ -141,3 +141,18 @@ def test_migrate_command_reports_an_up_to_date_schema(analytics_db, capsys):
     code = cli.main(["db", "migrate", "--database-url", analytics_db.owner_url])
     assert code == ExitCode.OK
     assert capsys.readouterr().out.strip() == "schema up to date"
+
+
+def test_a_failing_migration_leaves_nothing_half_applied(empty_db, tmp_path, monkeypatch):
+    copy = tmp_path / "timescaledb"
+    shutil.copytree(sql_dir(), copy)
+    (copy / "migrations" / "9999_broken.sql").write_text(
+        "CREATE TABLE analytics.half_done (x int);\nSELECT 1 / 0;\n"
+    )
+    monkeypatch.setenv("ANALYZER_SQL_DIR", str(copy))
+    with pytest.raises(DatabaseError, match=r"migration 9999_broken\.sql: division by zero"):
+        migrate(empty_db.owner_url)
+    with psycopg.connect(empty_db.owner_url) as conn:
+        assert conn.execute("SELECT to_regclass('analytics.half_done')").fetchone()[0] is None
+        versions = [v for (v,) in conn.execute("SELECT version FROM analytics.schema_migrations")]
+    assert sorted(versions) == VERSIONS  # the good ones stay applied
