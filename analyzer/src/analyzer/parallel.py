@@ -8,6 +8,7 @@ memory stays flat whatever the input size.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -19,17 +20,22 @@ from analyzer.parsing import LineParser, Parsed, ParseSetup, tune_gc
 CHUNK_SIZE = 1 << 20
 IN_FLIGHT_PER_JOB = 2
 
-_worker: tuple[LineParser, Encoder] | None = None  # built once per worker process
+WARM_UP_BYTES = 64 << 10
+# Built and warmed up in the parent, then inherited by the forked workers: the parser's
+# read-only tables (compiled regexes, the user-agent parser's data) are shared between
+# processes instead of built again in each, which keeps the memory of two jobs down.
+_worker: tuple[LineParser, Encoder] | None = None
 
 
-def _start_worker(setup: ParseSetup, output: str) -> None:
+def _prepare_worker(setup: ParseSetup, output: str, first_chunk: bytes) -> None:
     global _worker
-    tune_gc()
-    _worker = (setup.parser(), ENCODERS[output]())
+    parser = setup.parser()
+    parser.parse_block(first_chunk[: first_chunk.rfind(b"\n", 0, WARM_UP_BYTES) + 1])
+    _worker = (parser, ENCODERS[output]())
 
 
 def _parse_chunk(chunk: bytes, line_no: int) -> Parsed:
-    assert _worker is not None, "worker not initialised"
+    assert _worker is not None, "worker not prepared"
     parser, encoder = _worker
     parser.line_no = line_no
     records, rejects, tally = parser.parse_block(chunk)
@@ -68,11 +74,17 @@ def parse_parallel(
     An InputError from the input (a truncated gzip) comes after the results of every
     chunk read before it.
     """
-    with multiprocessing.Pool(jobs, _start_worker, (setup, output)) as pool:
+    pieces = chunks(blocks)
+    first = next(pieces, None)
+    if first is None:
+        return
+    _prepare_worker(setup, output, first[0])
+    # fork, not spawn: the workers must inherit the prepared parser.
+    with multiprocessing.get_context("fork").Pool(jobs, tune_gc) as pool:
         pending: deque = deque()
         error: InputError | None = None
         try:
-            for chunk, lines_before in chunks(blocks):
+            for chunk, lines_before in itertools.chain([first], pieces):
                 pending.append(pool.apply_async(_parse_chunk, (chunk, lines_before)))
                 if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
                     yield pending.popleft().get()
