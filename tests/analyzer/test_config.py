@@ -129,3 +129,15 @@ def test_broken_documents_are_reported_with_where(tmp_path, text, message):
 def test_a_missing_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="cannot read"):
         config.load(tmp_path / "absent.yaml")
+
+
+def test_every_configuration_key_is_documented_in_the_readme():
+    readme = (Path(__file__).parents[2] / "analyzer" / "README.md").read_text(encoding="utf-8")
+    keys = (
+        config.TOP_KEYS
+        + config.RETENTION_KEYS
+        + config.SITE_KEYS
+        + config.PRIVACY_KEYS
+        + config.LOG_KEYS
+    )
+    assert [key for key in keys if f"- `{key}`" not in readme] == []

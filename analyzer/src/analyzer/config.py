@@ -25,6 +25,12 @@ from analyzer.privacy import KEY_VARIABLE
 from analyzer.settings import IP_MODES, USER_MODES, LogSource, Retention, Settings, SiteConfig
 
 DATABASE_URL_ENV = "ANALYZER_DATABASE_URL"
+# Every key of the file, by where it sits (analyzer/README.md documents each; a test checks).
+TOP_KEYS = ("database_url", "timezone", "schedule", "state_dir", "retention", "sites")
+RETENTION_KEYS = ("raw", "hourly", "daily", "monthly")
+SITE_KEYS = ("name", "timezone", "privacy", "apps", "logs")
+PRIVACY_KEYS = ("ip", "user")
+LOG_KEYS = ("path", "format", "include_live")
 _INTERVAL = re.compile(r"^\d+ (second|minute|hour|day|week|month|year)s?$")
 _SITE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -111,8 +117,7 @@ def load(path: str | Path) -> Settings:
 
 
 def settings_from(root: Node) -> Settings:
-    keys = ("database_url", "timezone", "schedule", "state_dir", "retention", "sites")
-    root.mapping(keys, required=("sites",))
+    root.mapping(TOP_KEYS, required=("sites",))
     sites = tuple(_site(node) for node in root.get("sites").items())
     if not sites:
         raise root.get("sites").error("at least one site is needed")
@@ -134,11 +139,10 @@ def settings_from(root: Node) -> Settings:
 def _retention(node: Node) -> Retention:
     if node.value is None:
         return Retention()
-    levels = ("raw", "hourly", "daily", "monthly")
-    node.mapping(levels)
+    node.mapping(RETENTION_KEYS)
     defaults = Retention()
     values = {}
-    for level in levels:
+    for level in RETENTION_KEYS:
         child = node.get(level)
         if level in node.value and child.value in (None, "forever"):
             values[level] = None  # kept forever
@@ -150,10 +154,10 @@ def _retention(node: Node) -> Retention:
 
 
 def _site(node: Node) -> SiteConfig:
-    node.mapping(("name", "timezone", "privacy", "apps", "logs"), required=("name", "logs"))
+    node.mapping(SITE_KEYS, required=("name", "logs"))
     privacy = node.get("privacy")
     if privacy.value is not None:
-        privacy.mapping(("ip", "user"))
+        privacy.mapping(PRIVACY_KEYS)
     return SiteConfig(
         name=node.get("name").text(pattern=_SITE_NAME),
         logs=tuple(_log_source(log) for log in node.get("logs").items()),
@@ -165,7 +169,7 @@ def _site(node: Node) -> SiteConfig:
 
 
 def _log_source(node: Node) -> LogSource:
-    node.mapping(("path", "format", "include_live"), required=("path",))
+    node.mapping(LOG_KEYS, required=("path",))
     spec = node.get("format").text(_default(LogSource, "format"))
     if spec != AUTO:
         try:
