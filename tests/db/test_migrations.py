@@ -156,3 +156,10 @@ def test_a_failing_migration_leaves_nothing_half_applied(empty_db, tmp_path, mon
         assert conn.execute("SELECT to_regclass('analytics.half_done')").fetchone()[0] is None
         versions = [v for (v,) in conn.execute("SELECT version FROM analytics.schema_migrations")]
     assert sorted(versions) == VERSIONS  # the good ones stay applied
+
+
+def test_a_database_without_the_extension_is_refused_with_what_to_do(empty_db):
+    with psycopg.connect(empty_db.admin_url, autocommit=True) as admin:
+        admin.execute("DROP EXTENSION timescaledb")
+    with pytest.raises(DatabaseError, match=r"run timescaledb/init/bootstrap\.sql"):
+        migrate(empty_db.owner_url)

@@ -99,6 +99,7 @@ def _apply_pending(
     pending = [m for m in migrations if m.version not in applied]
     if not pending:
         return []
+    _require_extension(conn)
     context = template_context(connect.edition(conn), zone)
     for m in pending:
         with conn.transaction():
@@ -110,6 +111,15 @@ def _apply_pending(
             )
         log.info("applied migration %s", m.name)
     return [m.version for m in pending]
+
+
+def _require_extension(conn: psycopg.Connection) -> None:
+    # Creating it needs a superuser, so migrations (run as the owner) cannot.
+    if not conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'").fetchone():
+        raise DatabaseError(
+            "the timescaledb extension is missing from this database: run "
+            "timescaledb/init/bootstrap.sql as a superuser first"
+        )
 
 
 def _run(conn: psycopg.Connection, name: str, script: str) -> None:
