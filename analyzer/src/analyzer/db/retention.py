@@ -28,13 +28,13 @@ def _source_level(agg: Aggregate) -> str:
     return next(a.level for a in AGGREGATES if f"analytics.{a.name}" == agg.source)
 
 
-def minimums() -> dict[str, str]:
-    """The shortest retention of each level: the longest refresh window reading it."""
+def minimums() -> dict[str, list[str]]:
+    """Per level, the refresh windows its retention must outlast (its own, and its readers')."""
     needs: dict[str, set[str]] = {level: set() for level in LEVELS}
     for agg in AGGREGATES:
-        needs[agg.level].add(agg.policy.start_offset)  # its own policy window
-        needs[_source_level(agg)].add(agg.policy.start_offset)  # the window reading its source
-    return {level: ", ".join(sorted(windows)) for level, windows in needs.items() if windows}
+        needs[agg.level].add(agg.policy.start_offset)
+        needs[_source_level(agg)].add(agg.policy.start_offset)
+    return {level: sorted(windows) for level, windows in needs.items() if windows}
 
 
 def check(conn: psycopg.Connection, retention: Retention) -> None:
@@ -45,16 +45,14 @@ def check(conn: psycopg.Connection, retention: Retention) -> None:
             continue
         try:
             row = conn.execute(
-                "SELECT bool_and(%s::interval > w::interval)"
-                " FROM unnest(string_to_array(%s, ', ')) AS w",
-                [keep, windows],
+                "SELECT %s::interval > ALL(%s::interval[])", [keep, windows]
             ).fetchone()
         except psycopg.errors.DataError as exc:
             raise ConfigError(f"retention.{level}: {keep!r} is not an interval") from exc
         if not (row and row[0]):
             raise ConfigError(
                 f"retention.{level}: {keep!r} is shorter than the refresh window that reads "
-                f"this level ({windows}); keep it longer, or null to keep it forever"
+                f"this level ({', '.join(windows)}); keep it longer, or forever"
             )
 
 
