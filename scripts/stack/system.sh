@@ -15,8 +15,9 @@ system_packages() {
     fi
     "$PYTHON" -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
     if [[ "${1:-}" == --test ]]; then
-        # A real browser for the dashboard checks, logrotate for the log-policy checks.
-        packages+=(chromium logrotate)
+        # A real browser for the dashboard checks, logrotate for the log-policy checks,
+        # PostgreSQL's client tools and openssl as the Docker images' scripts use them.
+        packages+=(chromium logrotate postgresql-client openssl)
     fi
     echo "${packages[@]}"
 }
