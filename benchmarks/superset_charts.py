@@ -10,7 +10,8 @@
    the whole year (the saved chart) and for the dashboards' default range (Last month);
 3. runs that SQL as `analytics_reader`, as Superset would, and prints the median of
    `--runs` runs per chart. Target: under one second each. Writes the table to
-   artifacts/benchmarks/superset_charts.md. `--keep` keeps the database.
+   artifacts/benchmarks/superset_charts.md. `--keep` keeps the database, `--reuse`
+   measures a kept one again without filling it.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def pick(column: str) -> str:
         return f"({values}::text[])[1 + {skew.format(n=len(POOLS[column]))}]"
     generated = {
         "org": f"CASE WHEN random() < 0.6 THEN NULL ELSE 'org-' || {skew.format(n=60)} END",
-        "layer": f"'ws' || ({skew.format(n=400)} % 25) || ':layer_' || {skew.format(n=400)}",
+        "layer": f"'ws' || mod({skew.format(n=400)}, 25) || ':layer_' || {skew.format(n=400)}",
         "workspace": f"'ws' || {skew.format(n=25)}",
         "catalog_uuid": f"md5({skew.format(n=5000)}::text)",
         "user_name": f"'user.' || {skew.format(n=3000)}",
@@ -185,6 +186,7 @@ def chart_sql(client: SupersetClient, chart: dict, chart_id: int, time_range: st
     query["filters"] = [
         {**f, "val": time_range} if f["op"] == "TEMPORAL_RANGE" else f for f in query["filters"]
     ]
+    query["time_range"] = time_range
     context["result_type"] = "query"
     answer = client.request("POST", "/api/v1/chart/data", json=context)
     return answer["result"][0]["query"]
@@ -220,10 +222,12 @@ def main() -> int:
     parser.add_argument("--sites", type=int, default=3)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true", help="measure a database kept before")
     args = parser.parse_args()
     env = stack_env()
     server = _server(env)
-    prepare(server, args.days, [f"site-{n}" for n in range(1, args.sites + 1)])
+    if not args.reuse:
+        prepare(server, args.days, [f"site-{n}" for n in range(1, args.sites + 1)])
     try:
         lines = run_charts(env, server, args.runs)
     finally:

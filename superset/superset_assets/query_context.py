@@ -98,6 +98,7 @@ def _time_axis(params: dict[str, Any]) -> dict[str, Any]:
         "sqlExpression": params["x_axis"],
         "label": params["x_axis"],
         "expressionType": "SQL",
+        "isColumnReference": True,  # a dataset column, not free SQL (as the frontend says)
     }
 
 

@@ -61,6 +61,13 @@ def page(superset: RunningSuperset) -> Iterator[object]:
 
 @pytest.mark.parametrize("slug", DASHBOARDS)
 def test_dashboard_draws_every_chart_without_error(slug, page, superset):
+    queries: list[dict] = []
+
+    def collect(request) -> None:
+        if request.method == "POST" and "/api/v1/chart/data" in request.url:
+            queries.extend(request.post_data_json.get("queries", []))
+
+    page.on("request", collect)
     page.goto(f"{superset.url}/superset/dashboard/{slug}/?standalone=1")
     holders = page.locator("[data-test='chart-container']")
     holders.first.wait_for(timeout=90_000)
@@ -69,9 +76,15 @@ def test_dashboard_draws_every_chart_without_error(slug, page, superset):
     for index in range(count):
         holders.nth(index).locator(f"{DRAWN}, {ERROR}").first.wait_for(timeout=90_000)
     page.wait_for_load_state("networkidle")
+    page.remove_listener("request", collect)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{slug}.png"), full_page=True)
     # Checked after the screenshot too, so that the picture shows what was asserted.
     assert page.locator(ERROR).count() == 0, f"{slug}: an error is shown"
     drawn = [holders.nth(i).locator(DRAWN).count() > 0 for i in range(count)]
     assert all(drawn), f"{slug}: charts not drawn: {[i for i, d in enumerate(drawn) if not d]}"
+    # The dashboard's time range filter reaches every chart's query (the other queries
+    # fetch the value lists of the filters).
+    charts = [q for q in queries if any(f["op"] == "TEMPORAL_RANGE" for f in q["filters"])]
+    assert len(charts) >= count
+    assert {q["time_range"] for q in charts} == {"Last month"}

@@ -70,8 +70,8 @@ def test_time_zone_sets_the_session_and_the_local_day_of_every_dataset():
     options = database["extra"]["engine_params"]["connect_args"]["options"]
     assert options == "-c timezone=America/Cayenne"
     for dataset in rendered.of_kind("datasets").values():
-        (bucket,) = [c for c in dataset["columns"] if c["column_name"] == "bucket"]
-        assert bucket["expression"] == "bucket AT TIME ZONE 'America/Cayenne'"
+        (day,) = [c for c in dataset["columns"] if c["column_name"] == "day"]
+        assert day["expression"] == "bucket AT TIME ZONE 'America/Cayenne'"
 
 
 def test_sites_are_listed_under_each_dashboard_title():

