@@ -6,12 +6,12 @@ the junk ones must end up as exactly one row.
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
-import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ import psycopg
 import yaml
 
 ANALYZER = [sys.executable, "-m", "analyzer"]
+WAIT = 120.0  # seconds: a safety net against hanging, not a measurement
 _SUMMARY = re.compile(r"^(?P<path>\S+): (?P<lines>\d+) lines(?: \((?P<junk>\d+) junk\))?$", re.M)
 
 
@@ -111,17 +112,61 @@ def ledger(url: str) -> list[tuple[str, str, int, int, int]]:
     return [(site, Path(path).name, lines, rejects, n) for site, path, lines, rejects, n in rows]
 
 
-def rotate(site_dir: Path, new_live: bytes = b"") -> None:
-    """What logrotate with ``delaycompress`` does at night: .N.gz -> .N+1.gz, .1 -> .2.gz
-    (compressed), live -> .1, then a new live file."""
-    live = site_dir / "access.log"
-    numbered = sorted((int(p.name.split(".")[2]), p) for p in site_dir.glob("access.log.*.gz"))
-    for number, path in reversed(numbered):
-        path.rename(site_dir / f"access.log.{number + 1}.gz")
-    one = site_dir / "access.log.1"
-    if one.exists():
-        with one.open("rb") as src, gzip.open(site_dir / "access.log.2.gz", "wb") as dst:
-            shutil.copyfileobj(src, dst)
-        one.unlink()
-    live.rename(one)
-    live.write_bytes(new_live)
+def single_file_site(root: Path, lines: int, database_url: str) -> Path:
+    """Site "big" under ``root``: yesterday's file of ``lines`` nginx lines (no junk), and
+    a config loading it; returns the config."""
+    site_dir = root / "big"
+    site_dir.mkdir(parents=True)
+    subprocess.run(
+        [*ANALYZER, "generate", "--single", str(site_dir / "access.log.1"), "--format",
+         "nginx", "--lines", str(lines), "--seed", "3"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    source = {"path": str(site_dir / "access.log"), "format": "nginx"}
+    document = {
+        "database_url": database_url,
+        "state_dir": str(root / "state"),
+        "schedule": "30 2 * * *",
+        "sites": [{"name": "big", "logs": [source]}],
+    }
+    config = root / "config.yaml"
+    config.write_text(yaml.safe_dump(document))
+    return config
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.1)
+
+
+def bytes_being_copied(admin_url: str, dbname: str) -> int:
+    """Bytes the COPY in progress on ``dbname`` has received (0 when none runs)."""
+    # TimescaleDB's COPY into a hypertable leaves tuples_processed at 0; bytes move.
+    with psycopg.connect(admin_url) as conn:
+        row = conn.execute(
+            "SELECT max(bytes_processed) FROM pg_stat_progress_copy WHERE datname = %s",
+            [dbname],
+        ).fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def analyzer_sessions(admin_url: str, dbname: str) -> int:
+    """Server sessions the analyzer holds on ``dbname``."""
+    with psycopg.connect(admin_url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = %s AND application_name = 'analyzer'",
+            [dbname],
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def group_gone(pgid: int) -> bool:
+    """Whether every process of the process group ``pgid`` has exited."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False

@@ -16,14 +16,17 @@ import pytest
 from analyzer.errors import ExitCode
 from tests.db.ingest_support import (
     ANALYZER,
+    WAIT,
+    bytes_being_copied,
     configure,
     generate,
+    ledger,
     rotated_valid_lines,
     rows_by_site,
+    single_file_site,
+    wait_until,
 )
 from tests.support.databases import TestDatabase
-
-WAIT = 120.0  # seconds: a safety net against hanging, not a measurement
 
 
 class Scheduler:
@@ -88,3 +91,19 @@ def test_a_failing_run_is_logged_and_the_scheduler_waits_for_the_next(tmp_path: 
     assert "exit code 5" in failed and "cannot connect" in failed
     assert scheduler.process.poll() is None  # still waiting for the next night
     assert scheduler.stop() == ExitCode.OK
+
+
+def test_sigterm_during_a_run_rolls_the_file_back_and_exits_0(
+    analytics_db: TestDatabase, tmp_path: Path
+) -> None:
+    config = single_file_site(tmp_path, 60_000, analytics_db.writer_url)
+    scheduler = Scheduler(config)
+    wait_until(
+        lambda: bytes_being_copied(analytics_db.admin_url, analytics_db.name) > 1_000_000,
+        "rows being copied",
+    )
+
+    assert scheduler.stop() == ExitCode.OK
+    scheduler.wait_for("run interrupted by a signal")
+    assert "big" not in rows_by_site(analytics_db.writer_url)
+    assert [row for row in ledger(analytics_db.writer_url) if row[0] == "big"] == []
