@@ -50,6 +50,8 @@ def page(superset: RunningSuperset) -> Iterator[object]:
             viewport=VIEWPORT,
         )
         page = browser.new_page()
+        page.set_default_timeout(120_000)  # a loaded CI machine serves Superset slowly
+        page.set_default_navigation_timeout(120_000)
         page.goto(f"{superset.url}/login/")
         page.fill("#username", superset.env["SUPERSET_ADMIN_USER"])
         page.fill("#password", superset.env["SUPERSET_ADMIN_PASSWORD"])
@@ -78,7 +80,8 @@ def test_dashboard_draws_every_chart_without_error(slug, page, superset):
     page.wait_for_load_state("networkidle")
     page.remove_listener("request", collect)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{slug}.png"), full_page=True)
+    # The viewport holds a whole dashboard; a full-page shot would resize it and redraw.
+    page.screenshot(path=str(SCREENSHOTS / f"{slug}.png"))
     # Checked after the screenshot too, so that the picture shows what was asserted.
     assert page.locator(ERROR).count() == 0, f"{slug}: an error is shown"
     drawn = [holders.nth(i).locator(DRAWN).count() > 0 for i in range(count)]
