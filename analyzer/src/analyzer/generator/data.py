@@ -136,13 +136,13 @@ AGENTS: tuple[Agent, ...] = (
     Agent("script", "python-requests/2.32.3", 2),
     Agent("script", "Java/17.0.12", 1),
     Agent("script", "Go-http-client/1.1", 0.5),
-    Agent("bot", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", 3),
-    Agent("bot", "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", 2),
+    Agent("bot", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", 6),
+    Agent("bot", "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", 4),
     Agent(
         "bot",
         "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; "
         "+https://openai.com/gptbot)",
-        1,
+        3,
     ),
     Agent("bot", "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)", 1),
     Agent("unknown", None, 0.5),
@@ -159,7 +159,7 @@ ACTIVITY_ALPHA = 1.1
 ACTIVITY_CAP = 40.0
 # Mean number of consecutive requests of one visit, by kind of client: a browser loads a
 # page and a map's tiles, QGIS a layer's tiles, a script loops over a few URLs.
-VISIT_REQUESTS: dict[str, float] = {"browser": 8, "gis": 12, "script": 3, "bot": 4, "unknown": 1}
+VISIT_REQUESTS: dict[str, float] = {"browser": 8, "gis": 12, "script": 5, "bot": 6, "unknown": 1}
 IPV6_SHARE = 0.15
 # Public address blocks clients come from (documentation blocks stay unrealistic).
 IPV4_PREFIXES: tuple[str, ...] = ("90.12", "86.245", "176.143", "82.64", "193.52", "5.172")
