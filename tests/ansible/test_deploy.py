@@ -122,11 +122,12 @@ def _install_generated_logs(host: str, site: dict, work: Path) -> int:
         check=True,
         capture_output=True,
     )
-    folder = target_path(host, str(Path(log["path"]).parent))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(log["path"]).parent  # as the target sees it
+    on_host = target_path(host, str(folder))
+    on_host.mkdir(parents=True, exist_ok=True)
     rotated = 0
     for file in sorted((work / site["name"]).glob("access.log*")):
-        (folder / file.name).write_bytes(file.read_bytes())
+        (on_host / file.name).write_bytes(file.read_bytes())
         if file.name != "access.log":
             opener = gzip.open if file.suffix == ".gz" else open
             with opener(file, "rb") as lines:
