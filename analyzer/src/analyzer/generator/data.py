@@ -145,8 +145,8 @@ AGENTS: tuple[Agent, ...] = (
         3,
     ),
     Agent("bot", "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)", 1),
-    Agent("unknown", None, 0.5),
-    Agent("unknown", "Mozilla/5.0", 0.3),
+    Agent("unknown", None, 2),
+    Agent("unknown", "Mozilla/5.0", 1),
     Agent("browser", "Opera/9.80 (J2ME/MIDP; Opera Mini/4.2.14912/870; U; id) Presto/2.4.15", 0.2),
 )
 
@@ -159,7 +159,7 @@ ACTIVITY_ALPHA = 1.1
 ACTIVITY_CAP = 40.0
 # Mean number of consecutive requests of one visit, by kind of client: a browser loads a
 # page and a map's tiles, QGIS a layer's tiles, a script loops over a few URLs.
-VISIT_REQUESTS: dict[str, float] = {"browser": 8, "gis": 12, "script": 5, "bot": 6, "unknown": 1}
+VISIT_REQUESTS: dict[str, float] = {"browser": 8, "gis": 12, "script": 5, "bot": 6, "unknown": 2}
 IPV6_SHARE = 0.15
 # Public address blocks clients come from (documentation blocks stay unrealistic).
 IPV4_PREFIXES: tuple[str, ...] = ("90.12", "86.245", "176.143", "82.64", "193.52", "5.172")
