@@ -7,7 +7,7 @@ analyzer_up() {
     if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
         log "installing the analyzer in $VENV"
         [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
-        "$VENV/bin/pip" install -q --disable-pip-version-check -e "$ROOT/analyzer[test]"
+        venv_pip_install "$VENV" -e "$ROOT/analyzer[test]"
         echo "$want" >"$stamp"
     fi
     analyzer_migrate

@@ -16,6 +16,15 @@ PYTHON="${ANALYTICS_PYTHON:-python3}"
 log() { printf '%s stack: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# pip into a venv, quietly; mirrors without a package make pip warn once per package: drop that.
+venv_pip_install() {
+    local venv="$1"
+    shift
+    "$venv/bin/pip" install -q --disable-pip-version-check "$@" 2>&1 |
+        { grep -v "is ignored: it is neither a file nor a directory" || true; } >&2
+    return "${PIPESTATUS[0]}"
+}
+
 # A content hash of files, to redo an install step only when its inputs changed.
 inputs_hash() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
 

@@ -11,7 +11,7 @@ superset_install() {
     [[ "$(cat "$stamp" 2>/dev/null)" == "$want" ]] && return 0
     log "installing Superset in $SUPERSET_VENV (about a minute)"
     [[ -x "$SUPERSET_VENV/bin/python" ]] || "$PYTHON" -m venv "$SUPERSET_VENV"
-    "$SUPERSET_VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/superset/requirements.txt"
+    venv_pip_install "$SUPERSET_VENV" -r "$ROOT/superset/requirements.txt"
     echo "$want" >"$stamp"
 }
 
