@@ -1,0 +1,61 @@
+"""docs/dashboards.en.md has a section per provisioned dashboard with its current screenshot."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.support.stack import REPO
+
+PAGE = REPO / "docs" / "dashboards.en.md"
+SCREENSHOTS = REPO / "docs" / "assets" / "screenshots"
+ARTIFACTS = REPO / "artifacts" / "screenshots"  # written by tests/superset/test_browser.py
+
+
+def _dashboards() -> dict[str, str]:
+    """{slug: title} of every dashboard provisioned from superset/assets/dashboards/."""
+    found = {}
+    for path in sorted((REPO / "superset" / "assets" / "dashboards").glob("*.yaml.j2")):
+        text = path.read_text()
+        slug = re.search(r"^slug: (\S+)$", text, re.M)
+        title = re.search(r"^dashboard_title: (.+)$", text, re.M)
+        if slug and title:
+            found[slug.group(1)] = title.group(1).strip()
+    return found
+
+
+DASHBOARDS = _dashboards()
+
+
+def _section(title: str) -> str:
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", PAGE.read_text(), re.M | re.S)
+    assert match, f"{PAGE.name}: no section '## {title}'"
+    return match.group(1)
+
+
+def test_every_dashboard_is_found():
+    assert len(DASHBOARDS) >= 5, f"dashboards found: {DASHBOARDS}"
+
+
+@pytest.mark.parametrize("slug", sorted(DASHBOARDS))
+def test_dashboard_section_shows_its_screenshot(slug):
+    section = _section(DASHBOARDS[slug])
+    assert f"](assets/screenshots/{slug}.png)" in section
+    assert (SCREENSHOTS / f"{slug}.png").is_file(), f"run docs/update_screenshots.sh ({slug})"
+
+
+@pytest.mark.parametrize("slug", sorted(DASHBOARDS))
+def test_screenshot_is_the_one_the_browser_test_took_last(slug):
+    taken = ARTIFACTS / f"{slug}.png"
+    if not taken.exists():
+        pytest.skip(f"no {taken.relative_to(REPO)}: the browser tests have not run here")
+    shown = SCREENSHOTS / f"{slug}.png"
+    assert shown.read_bytes() == taken.read_bytes(), (
+        f"{shown.relative_to(REPO)} is not the current screenshot: run docs/update_screenshots.sh"
+    )
+
+
+def test_no_screenshot_of_a_dashboard_that_is_gone():
+    stale = {path.stem for path in SCREENSHOTS.glob("*.png")} - set(DASHBOARDS)
+    assert stale == set(), f"remove {sorted(stale)} from {SCREENSHOTS.relative_to(REPO)}"
