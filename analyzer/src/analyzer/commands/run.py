@@ -33,7 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--dry-run", action="store_true", help="list the files a run would load, load nothing"
     )
     parser.add_argument(
-        "--jobs", type=int, metavar="N", help="parsing processes per file (default: one per core)"
+        "--jobs",
+        type=int,
+        metavar="N",
+        help=f"parsing processes per file (default: cores, at most {ingest.MAX_DEFAULT_JOBS})",
     )
     parser.set_defaults(handler=handle)
 

@@ -36,6 +36,9 @@ from analyzer.settings import Settings, SiteConfig
 log = logging.getLogger(__name__)
 
 LAYER_SPOOL_BYTES = 32 << 20  # layer rows kept in memory before spilling to disk
+# One server session takes the COPY: past a few parsing processes it is the bottleneck, and
+# each process costs memory (and, for a gzip file, one more full decompression).
+MAX_DEFAULT_JOBS = 4
 
 
 @dataclass(slots=True)
@@ -94,7 +97,7 @@ def run(
 ) -> RunReport:
     """Load what is new for every site (or only ``site``), then apply retention.
 
-    ``jobs`` parsing processes per file (default: one per core).
+    ``jobs`` parsing processes per file (default: one per core, at most MAX_DEFAULT_JOBS).
     """
     started = time.monotonic()
     sites = [s for s in settings.sites if site is None or s.name == site]
@@ -103,7 +106,8 @@ def run(
         stack.enter_context(lock.state_dir_lock(settings.state_dir))
         conn = stack.enter_context(connect.connect(settings.database_url, autocommit=True))
         stack.enter_context(lock.advisory_lock(conn))
-        loader = _Loader(conn, settings, jobs or os.cpu_count() or 1, progress)
+        jobs = jobs or min(os.cpu_count() or 1, MAX_DEFAULT_JOBS)
+        loader = _Loader(conn, settings, jobs, progress)
         if not dry_run:
             aggregates.refresh_after_commit(conn)  # settle what a crashed run left pending
             warm_up()
