@@ -175,3 +175,12 @@ def test_check_config_accepts_a_good_file_and_exits_3_on_a_bad_one(tmp_path):
     done = analyzer("check-config", str(bad))
     assert done.returncode == 3
     assert f"{bad}: sites[0].privacy.ip: 'hide' is not allowed" in done.stderr.decode()
+
+
+def test_crlf_line_endings_and_latin1_bytes_do_not_lose_lines(tmp_path):
+    latin1 = NGINX.splitlines()[2].replace(b'"-" "-"', b'"-" "Navigateur \xe9trange"')
+    path = tmp_path / "access.log"
+    path.write_bytes(b"\r\n".join([*NGINX.splitlines()[:2], latin1]) + b"\r\n")
+    done = analyzer("parse", str(path), "--site", "s", "--format", "nginx")
+    assert "3 records from 3 lines, 0 rejected" in done.stderr.decode()
+    assert records(done)[2]["user_agent"] == "Navigateur \\xe9trange"  # kept, escaped
