@@ -1,0 +1,97 @@
+"""`analyzer doctor`: how far each site's logs are from the log policy (logpolicy/README.md).
+
+    findings = examine(settings, account=Account.current(), config="analyzer.yaml")
+
+For each log, yesterday's file is checked (there, plain, one day, parsed without rejects,
+with the fields the dashboards need, its clock consistent with the site's zone) and every
+file the nightly job would read must be readable by the account running it; with a
+database, the ledger is checked for missing days. Each `Finding` says what is wrong and
+the fix; an ``ERROR`` one means the nightly job would miss or miscount data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import date, datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+from analyzer.db import connect
+from analyzer.db.discover import rotated_files
+from analyzer.doctor.access import Account
+from analyzer.doctor.files import check_access, check_layout
+from analyzer.doctor.findings import Finding, Severity
+from analyzer.doctor.ledger import check_ledger, covered_days
+from analyzer.doctor.lines import check_sample
+from analyzer.doctor.sample import log_format, sample_file
+from analyzer.errors import ConfigError, InputError
+from analyzer.settings import LogSource, Settings, SiteConfig
+
+__all__ = ["Account", "Finding", "Severity", "examine"]
+
+log = logging.getLogger(__name__)
+
+
+def examine(
+    settings: Settings,
+    *,
+    account: Account,
+    config: str,
+    site: str | None = None,
+    today: date | None = None,
+) -> list[Finding]:
+    """Every deviation of the chosen sites (all by default); ``today`` in each site's zone."""
+    sites = list(_chosen(settings, site, config))
+    findings = []
+    for chosen in sites:
+        zone = ZoneInfo(chosen.timezone)
+        day = today or datetime.now(zone).date()
+        for source in chosen.logs:
+            findings += examine_log(chosen.name, source, zone, account, day)
+    return findings + _ledger(settings, sites, today, config)
+
+
+def examine_log(
+    site: str, source: LogSource, zone: tzinfo, account: Account, today: date
+) -> list[Finding]:
+    files = rotated_files(source)
+    rotated = [path for path in files if path != source.path]
+    findings = check_layout(site, source, rotated) + check_access(site, account, files)
+    if not rotated:
+        return findings
+    newest = rotated[-1]
+    try:
+        fmt = log_format(source, newest, zone)
+        sample = sample_file(newest, fmt)
+    except InputError as exc:  # unreadable even here, or no preset reads it
+        fix = "give the log's `format` (a preset, or the server's log_format / LogFormat string)"
+        return [*findings, Finding(site, str(newest), str(exc), fix)]
+    return findings + check_sample(site, sample, fmt, zone, today)
+
+
+def _ledger(
+    settings: Settings, sites: list[SiteConfig], today: date | None, config: str
+) -> list[Finding]:
+    if not settings.database_url:
+        log.info("no database configured (database_url, ANALYZER_DATABASE_URL): ledger not checked")
+        return []
+    zone = ZoneInfo(settings.timezone)  # the dashboards' days
+    day = today or datetime.now(zone).date()
+    with connect.connect(settings.database_url) as conn:
+        return [
+            finding
+            for site in sites
+            for finding in check_ledger(site.name, covered_days(conn, site.name, zone), day, config)
+        ]
+
+
+def _chosen(settings: Settings, name: str | None, config: str) -> Iterator[SiteConfig]:
+    if name is None:
+        yield from settings.sites
+        return
+    for site in settings.sites:
+        if site.name == name:
+            yield site
+            return
+    known = ", ".join(site.name for site in settings.sites)
+    raise ConfigError(f"{config}: no site named {name!r} (sites: {known})")
