@@ -37,9 +37,13 @@ class LatencyBin:
     upper: int | None  # inclusive; None for the overflow bin
 
     def condition(self, expr: str) -> str:
-        parts = [f"{expr} > {self.lower}" if self.lower is not None else ""]
-        parts.append(f"{expr} <= {self.upper}" if self.upper is not None else "")
-        return " AND ".join(p for p in parts if p)
+        """The SQL condition for ``expr`` (a duration in ms) to fall in this bin."""
+        bounds = []
+        if self.lower is not None:
+            bounds.append(f"{expr} > {self.lower}")
+        if self.upper is not None:
+            bounds.append(f"{expr} <= {self.upper}")
+        return " AND ".join(bounds)
 
 
 def _duration_name(ms: int) -> str:
