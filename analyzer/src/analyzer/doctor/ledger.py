@@ -37,8 +37,8 @@ def check_ledger(site: str, days: set[date], today: date, config: str) -> list[F
             Finding(
                 site,
                 SUBJECT,
-                f"no loaded file covers {_ranges(missing)} ({len(missing)} days): those days "
-                "are missing from the dashboards",
+                f"no loaded file covers {_ranges(missing)} ({_count(missing)}): those days are "
+                "missing from the dashboards",
                 f"if their rotated files are still on the platform, `analyzer run --config "
                 f"{config} --site {site}` loads them; otherwise keep rotated logs longer "
                 "(logpolicy/README.md)",
@@ -57,6 +57,10 @@ def check_ledger(site: str, days: set[date], today: date, config: str) -> list[F
             )
         )
     return findings
+
+
+def _count(days: list[date]) -> str:
+    return "1 day" if len(days) == 1 else f"{len(days)} days"
 
 
 def _days(first: date, last: date) -> list[date]:
