@@ -49,7 +49,7 @@ def test_days_missing_between_loaded_days_are_an_error(tmp_path, load_days):
         (
             "error",
             "ledger (analytics.ingested_files)",
-            "no loaded file covers 2026-11-21 (1 days): those days are missing from the dashboards",
+            "no loaded file covers 2026-11-21 (1 day): those days are missing from the dashboards",
         )
     ]
     assert f"analyzer run --config {config_path} --site {SITE}" in finding.fix
