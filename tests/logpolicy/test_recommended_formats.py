@@ -108,3 +108,17 @@ def test_traefik_config_asks_for_the_common_format():
     access_log = yaml.safe_load((POLICY / "traefik/traefik.yml").read_text())["accessLog"]
     assert access_log["format"] == "common"
     assert access_log["filePath"].endswith("access.log")
+
+
+def test_nginx_behind_the_security_proxy_logs_user_org_and_roles():
+    text = (POLICY / "nginx/behind-security-proxy.conf").read_text()
+    directive = re.search(r"^(log_format .*?;)$", text, re.S | re.M)
+    assert directive
+    line = (
+        '10.0.0.1 - - [24/Nov/2026:10:00:00 +0100] "GET /mapstore/ HTTP/1.1" 200 512 "-" '
+        '"Mozilla/5.0" 0.012 "jdoe" "PSC" "ROLE_USER;ROLE_GN_EDITOR"'
+    )
+    request = build_format(directive.group(1), ZONE).parse(line)
+    assert (request.user, request.org) == ("jdoe", "PSC")
+    assert request.roles == ["ROLE_USER", "ROLE_GN_EDITOR"]
+    assert request.duration_ms == 12.0
