@@ -83,3 +83,14 @@ def test_without_database_the_ledger_is_not_checked_and_the_log_says_so(
         assert examine(prepare(tmp_path)) == []
     assert "no database configured" in caplog.text
     assert "ledger not checked" in caplog.text
+
+
+def test_unreachable_database_is_an_error_after_the_file_findings(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANALYZER_DATABASE_URL", "postgresql://analyzer@127.0.0.1:1/analytics")
+    config_path = prepare(tmp_path, "nginx-combined")  # a warning from the files
+    findings = examine(config_path)
+    assert [(f.severity, f.subject) for f in findings] == [
+        ("warning", str(tmp_path / SITE / "access.log.1")),
+        ("error", "database"),
+    ]
+    assert findings[1].problem.startswith("ledger not checked: cannot connect to analyzer@")

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from datetime import date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
+import psycopg
+
 from analyzer.db import connect
 from analyzer.db.discover import rotated_files
 from analyzer.doctor.access import Account
@@ -24,7 +26,7 @@ from analyzer.doctor.findings import Finding, Severity
 from analyzer.doctor.ledger import check_ledger, covered_days
 from analyzer.doctor.lines import check_sample
 from analyzer.doctor.sample import log_format, sample_file
-from analyzer.errors import ConfigError, InputError
+from analyzer.errors import ConfigError, DatabaseError, InputError
 from analyzer.settings import LogSource, Settings, SiteConfig
 
 __all__ = ["Account", "Finding", "Severity", "examine"]
@@ -77,12 +79,18 @@ def _ledger(
         return []
     zone = ZoneInfo(settings.timezone)  # the dashboards' days
     day = today or datetime.now(zone).date()
-    with connect.connect(settings.database_url) as conn:
-        return [
-            finding
-            for site in sites
-            for finding in check_ledger(site.name, covered_days(conn, site.name, zone), day, config)
-        ]
+    try:
+        with connect.connect(settings.database_url) as conn:
+            return [
+                finding
+                for site in sites
+                for finding in check_ledger(
+                    site.name, covered_days(conn, site.name, zone), day, config
+                )
+            ]
+    except (DatabaseError, psycopg.Error) as exc:  # the file checks still stand
+        fix = "check database_url / ANALYZER_DATABASE_URL and that the server runs"
+        return [Finding(site.name, "database", f"ledger not checked: {exc}", fix) for site in sites]
 
 
 def _chosen(settings: Settings, name: str | None, config: str) -> Iterator[SiteConfig]:

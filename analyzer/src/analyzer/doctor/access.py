@@ -38,7 +38,11 @@ class Account:
 
     @classmethod
     def current(cls) -> Account:
-        return cls.named(pwd.getpwuid(os.geteuid()).pw_name)
+        uid = os.geteuid()
+        try:
+            return cls.named(pwd.getpwuid(uid).pw_name)
+        except KeyError:  # a uid without a passwd entry, as in some containers
+            return cls(str(uid), uid, frozenset({os.getegid(), *os.getgroups()}))
 
     def may(self, path: Path, bits: tuple[int, int, int]) -> bool:
         """Whether the (owner, group, other) permission ``bits`` let this account in."""
