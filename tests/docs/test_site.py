@@ -23,10 +23,12 @@ REMOTE_ASSET = re.compile(
 )
 
 
-def build(mkdocs: Path, config: Path, site: Path, **env: str) -> None:
+def build(mkdocs: Path, config: Path, site: Path | None = None, **env: str) -> None:
+    """`mkdocs build --strict`, into `site` or the configuration's own site_dir."""
     environ = {k: v for k, v in os.environ.items() if k not in ("DOCS_GIT_DATES", "READTHEDOCS")}
+    where = ["--site-dir", site] if site else []
     result = subprocess.run(
-        [mkdocs, "build", "--strict", "--config-file", config, "--site-dir", site],
+        [mkdocs, "build", "--strict", "--config-file", config, *where],
         env={**environ, **OFFLINE, "NO_MKDOCS_2_WARNING": "1", **env},
         capture_output=True,
         text=True,
@@ -39,10 +41,9 @@ def site(mkdocs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site built from a copy of the sources outside any git work tree."""
     source = tmp_path_factory.mktemp("source")
     shutil.copy(REPO / "mkdocs.yml", source)
-    shutil.copytree(REPO / "docs", source / "docs", ignore=shutil.ignore_patterns("site"))
-    site = tmp_path_factory.mktemp("site")
-    build(mkdocs, source / "mkdocs.yml", site)
-    return site
+    shutil.copytree(REPO / "docs", source / "docs")
+    build(mkdocs, source / "mkdocs.yml")  # as a reader would: the configured site_dir
+    return source / ".local" / "docs-site"
 
 
 def test_site_builds_strictly_outside_a_git_work_tree(site):
