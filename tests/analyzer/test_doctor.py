@@ -58,6 +58,16 @@ def test_log_never_rotated_is_an_error(tmp_path):
     assert "logpolicy/logrotate" in finding.fix
 
 
+def test_log_folder_that_does_not_exist_is_an_error(tmp_path):
+    config_path = prepare(tmp_path, days=1)
+    set_site(config_path, log_path=str(tmp_path / "elsewhere" / "access.log"))
+    [finding] = examine(config_path)
+    assert finding.severity is ERROR
+    assert finding.problem == (
+        f"its folder {tmp_path / 'elsewhere'} does not exist: the nightly job finds nothing"
+    )
+
+
 def test_missing_file_for_yesterday_is_an_error(tmp_path):
     config_path = prepare(tmp_path, end=TODAY - timedelta(days=3))  # rotation stopped
     assert problems(examine(config_path)) == [

@@ -13,6 +13,15 @@ RULES = "logpolicy/logrotate/<server>.conf"
 
 def check_layout(site: str, source: LogSource, rotated: list[Path]) -> list[Finding]:
     """A rotated file exists and the newest one, yesterday's, is left uncompressed."""
+    if not source.path.parent.is_dir():
+        return [
+            Finding(
+                site,
+                str(source.path),
+                f"its folder {source.path.parent} does not exist: the nightly job finds nothing",
+                "correct the log's `path` in the configuration, or mount the logs there",
+            )
+        ]
     if not rotated:
         return [
             Finding(
