@@ -23,6 +23,10 @@ TOOLS_VENV="$LOCAL/ansible-venv"
 COLLECTIONS="$LOCAL/ansible-collections"
 ANSIBLE_BUNDLE="ansible==12.3.0" # community.general and community.docker come from this wheel
 TARGETS="${ANALYTICS_TARGETS_DIR:-/var/lib/georchestra-analytics/ansible-targets}"
+# The targets share the host's network: their services' ports must be free here. Another
+# deployment test on the same machine needs another folder and other ports.
+DB_PORT="${ANALYTICS_TARGETS_DB_PORT:-15432}"
+SUPERSET_PORT="${ANALYTICS_TARGETS_SUPERSET_PORT:-18088}"
 HOSTS=(central site-nginx site-apache site-haproxy)
 TRIXIE="deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main"
 # What a real Debian 13 server has and a minbase chroot lacks.
@@ -88,6 +92,8 @@ playbook() {
     ansible_env
     ansible-playbook -i "$HERE/inventory" --vault-password-file "$TARGETS/secrets/vault-pass" \
         -e "@$TARGETS/secrets/vault.yml" -e "analytics_targets_dir=$TARGETS" \
+        -e "{\"analytics_database_port\": $DB_PORT, \"analytics_superset_port\": $SUPERSET_PORT,
+             \"analytics_superset_init_port\": $((SUPERSET_PORT + 1))}" \
         "$ANSIBLE_DIR/site.yml" "$@"
 }
 
@@ -104,10 +110,19 @@ converge() {
     log "idempotent: the second run changed nothing"
 }
 
+# One test at a time per targets folder (tests/ansible holds the lock for all its steps).
+lock_targets() {
+    [[ -n "${ANALYTICS_TARGETS_LOCKED:-}" ]] && return 0
+    mkdir -p "$TARGETS"
+    exec {lock}>"$TARGETS/.lock"
+    flock "$lock"
+}
+
 main() {
     local step="${1:-all}"
     shift || true
     [[ "$step" == tool || "$(id -u)" == 0 ]] || die "run as root (chroots, namespaces)"
+    [[ "$step" == tool ]] || lock_targets
     case "$step" in
         tools) tools ;;
         targets) secrets_ensure && targets_up ;;

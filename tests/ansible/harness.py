@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -16,6 +19,22 @@ INVENTORY = ANSIBLE / "tests" / "inventory"
 TARGETS = Path(
     os.environ.get("ANALYTICS_TARGETS_DIR", "/var/lib/georchestra-analytics/ansible-targets")
 )
+# The same defaults as converge.sh.
+DB_PORT = int(os.environ.get("ANALYTICS_TARGETS_DB_PORT", "15432"))
+SUPERSET_PORT = int(os.environ.get("ANALYTICS_TARGETS_SUPERSET_PORT", "18088"))
+
+
+@contextmanager
+def targets_lock() -> Iterator[None]:
+    """Hold converge.sh's lock on the targets for a whole test module."""
+    TARGETS.mkdir(parents=True, exist_ok=True)
+    with open(TARGETS / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        os.environ["ANALYTICS_TARGETS_LOCKED"] = "1"
+        try:
+            yield
+        finally:
+            del os.environ["ANALYTICS_TARGETS_LOCKED"]
 
 
 def converge(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -45,7 +64,7 @@ def psql(query: str) -> list[list[str]]:
         "-s",
         "/bin/sh",
         "-c",
-        f"psql -X -At -F '|' -p 15432 -d analytics -c \"{query}\"",
+        f"psql -X -At -F '|' -p {DB_PORT} -d analytics -c \"{query}\"",
     ).stdout
     return [line.split("|") for line in out.splitlines() if line]
 

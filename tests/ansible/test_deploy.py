@@ -19,28 +19,32 @@ import pytest
 import yaml
 
 from tests.ansible.harness import (
+    DB_PORT,
     REPO,
+    SUPERSET_PORT,
     TARGETS,
     converge,
     inventory_host_vars,
     on_target,
     psql,
     target_path,
+    targets_lock,
     vault_secrets,
 )
 
 pytestmark = pytest.mark.slow
 
 SITES = ("site-nginx", "site-apache", "site-haproxy")
-SUPERSET = "http://127.0.0.1:18088"
+SUPERSET = f"http://127.0.0.1:{SUPERSET_PORT}"
 COLLECTOR = "georchestra-analytics-collector"
 
 
 @pytest.fixture(scope="module")
 def deployment() -> Iterator[None]:
-    converge("all")
-    yield
-    converge("down")
+    with targets_lock():
+        converge("all")
+        yield
+        converge("down")
 
 
 def test_second_run_changes_nothing_on_any_host(deployment: None) -> None:
@@ -73,7 +77,7 @@ def test_each_collector_configuration_follows_the_inventory(deployment: None) ->
         assert config["timezone"] == "Europe/Paris"
         env = target_path(host, "/etc/georchestra-analytics/analyzer.env").read_text()
         assert re.search(
-            r"^ANALYZER_DATABASE_URL=postgresql://analytics_writer:[^@]+@127\.0\.0\.1:15432/analytics$",
+            rf"^ANALYZER_DATABASE_URL=postgresql://analytics_writer:[^@]+@127\.0\.0\.1:{DB_PORT}/analytics$",
             env,
             re.MULTILINE,
         ), host
