@@ -2,8 +2,9 @@
 
 Each shipped server configuration names the analyzer preset that reads it; the format text
 it ships, compiled as a custom format, reads the same lines as that preset; the
-generator's logs in that format parse with zero rejects. The HAProxy fixture was written
-by HAProxy 2.6 (Debian 12) running logpolicy/haproxy/haproxy.cfg.
+generator's logs in that format parse with zero rejects. The HAProxy fixtures were written
+by HAProxy 2.6 (Debian 12) running logpolicy/haproxy/haproxy.cfg, to stdout and through
+rsyslog 8.2302 with logpolicy/haproxy/rsyslog.conf.
 """
 
 from __future__ import annotations
@@ -102,6 +103,13 @@ def test_haproxy_recommended_lines_carry_agent_referer_offset_and_duration():
     assert first.user_agent == 'Mozilla/5.0 (X11; Linux x86_64) "quoted" [x]'  # +E escapes
     assert first.duration_ms == 44.0  # %Ta milliseconds, written as microseconds
     assert (bare.referer, bare.user_agent) == (None, None)
+
+
+def test_haproxy_lines_written_through_rsyslog_have_no_syslog_header():
+    [line] = (FIXTURES / "haproxy-through-rsyslog.log").read_text().splitlines()
+    request = build_format("apache", ZONE).parse(line)
+    assert request.target == "/geoserver/wms?SERVICE=WMS&REQUEST=GetMap&LAYERS=a:b"
+    assert (request.user_agent, request.duration_ms) == ("QGIS/33400/Linux", 32.0)
 
 
 def test_traefik_config_asks_for_the_common_format():
