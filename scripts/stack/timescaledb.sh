@@ -94,7 +94,8 @@ tuned_settings() {
     echo "shared_preload_libraries = 'timescaledb'"
     if [[ -f "$conf" ]]; then cat "$conf"; fi
     if [[ -x "$VENV/bin/analyzer" ]] && "$VENV/bin/analyzer" db tune --help >/dev/null 2>&1; then
-        "$VENV/bin/analyzer" db tune
+        # Superset's pool, the nightly job and the test suite share the local server.
+        "$VENV/bin/analyzer" db tune --max-connections 100
     fi
 }
 

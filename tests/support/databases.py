@@ -17,6 +17,11 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 ROLES = ("analytics_owner", "analytics_writer", "analytics_reader")
+DATABASE_PRIVILEGES = {
+    "analytics_owner": "CONNECT, TEMPORARY",
+    "analytics_writer": "CONNECT, TEMPORARY",
+    "analytics_reader": "CONNECT",
+}
 
 
 @dataclass(frozen=True)
@@ -100,10 +105,12 @@ def create_database(server: Server, name: str, template: str | None = None) -> N
         if template:
             query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
         _retry_while_template_busy(conn, query, template)
-        for role in ROLES[1:]:
+        # The same database privileges as timescaledb/init/bootstrap.sql gives `analytics`.
+        conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(name)))
+        for role, privileges in DATABASE_PRIVILEGES.items():
             conn.execute(
-                sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
-                    sql.Identifier(name), sql.Identifier(role)
+                sql.SQL("GRANT {} ON DATABASE {} TO {}").format(
+                    sql.SQL(privileges), sql.Identifier(name), sql.Identifier(role)
                 )
             )
     if template is None:
