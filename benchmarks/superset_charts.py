@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -38,6 +39,8 @@ from tests.support.stack import require, stack_env  # noqa: E402
 DATABASE = "bench_superset_charts"
 TIMEZONE = "Europe/Paris"
 REQUESTS_PER_DAY = 1_000_000
+# The saved charts read every day; the dashboards open on the last month.
+RANGES = ("No filter", "Last month")
 # Aggregate rows per site and day for a busy platform (distinct dimension combinations).
 ROWS_PER_DAY = {
     "requests_daily": 1500,
@@ -241,20 +244,29 @@ def main() -> int:
 
 
 def run_charts(env: dict[str, str], server: Server, runs: int) -> list[str]:
+    """Ask Superset for every chart's SQL first (its login token is short-lived), then time."""
     rendered = bundle.render(settings.from_env(env))
     client = SupersetClient(require("SUPERSET_URL")).login(
         require("SUPERSET_ADMIN_USER"), require("SUPERSET_ADMIN_PASSWORD")
     )
     ids = client.chart_ids()
+    texts = {
+        Path(path).stem: [chart_sql(client, chart, ids[chart["uuid"]], r) for r in RANGES]
+        for path, chart in sorted(rendered.of_kind("charts").items())
+    }
     reader = server.url(DATABASE, "analytics_reader")
-    lines = ["| chart | whole year (s) | last month (s) |", "|---|---:|---:|"]
-    for path, chart in sorted(rendered.of_kind("charts").items()):
-        year, month = (
-            median_seconds(reader, chart_sql(client, chart, ids[chart["uuid"]], r), runs)
-            for r in ("No filter", "Last month")
-        )
-        lines.append(f"| {Path(path).stem} | {year:.3f} | {month:.3f} |")
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+    lines = [
+        f"Median of {runs} runs; load average {load} at the start (2 cores).",
+        "",
+        "| chart | whole year (s) | last month (s) |",
+        "|---|---:|---:|",
+    ]
+    for name, (year, month) in texts.items():
+        timings = [median_seconds(reader, text, runs) for text in (year, month)]
+        lines.append(f"| {name} | {timings[0]:.3f} | {timings[1]:.3f} |")
         print(lines[-1], flush=True)
+    lines.append(f"\nLoad average at the end: {'/'.join(f'{x:.1f}' for x in os.getloadavg())}")
     return lines
 
 

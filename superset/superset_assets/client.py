@@ -68,6 +68,10 @@ class SupersetClient:
     def chart(self, chart_id: int) -> dict[str, Any]:
         return self.request("GET", f"/api/v1/chart/{chart_id}")["result"]
 
+    def query_data(self, query_context: dict[str, Any]) -> list[dict[str, Any]]:
+        """The rows of the first query of a query context (POST /api/v1/chart/data)."""
+        return self.request("POST", "/api/v1/chart/data", json=query_context)["result"][0]["data"]
+
     def chart_data(self, chart_id: int) -> list[dict[str, Any]]:
         """The rows of the chart's saved query_context (its first query)."""
         answer = self.request("GET", f"/api/v1/chart/{chart_id}/data/", params={"format": "json"})

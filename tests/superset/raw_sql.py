@@ -97,6 +97,8 @@ def replay(
             expressions.append(sql.SQL(twin.column(column)))
     metrics = [sql.SQL(f"{twin.metrics[m]} AS {m}") for m in query["metrics"]]
     where = [sql.SQL(twin.where), *(_condition(twin, f) for f in query["filters"])]
+    if query.get("time_range", "No filter") != "No filter":
+        where.append(_time_range(query["time_range"], timezone))
     statement = sql.SQL("SELECT {} FROM {} WHERE {}").format(
         sql.SQL(", ").join([*expressions, *metrics]),
         sql.SQL(twin.source),
@@ -114,6 +116,14 @@ def _local_period(unit: str, timezone: str) -> sql.Composable:
     return sql.SQL(
         "(extract(epoch FROM date_trunc({}, r.ts AT TIME ZONE {})) * 1000)::bigint"
     ).format(sql.Literal(unit), sql.Literal(timezone))
+
+
+def _time_range(time_range: str, timezone: str) -> sql.Composable:
+    """ "<start> : <end>" in local wall time, the end excluded, as Superset reads it."""
+    start, end = (part.strip() for part in time_range.split(" : "))
+    return sql.SQL(
+        "r.ts >= ({}::timestamp AT TIME ZONE {}) AND r.ts < ({}::timestamp AT TIME ZONE {})"
+    ).format(sql.Literal(start), sql.Literal(timezone), sql.Literal(end), sql.Literal(timezone))
 
 
 def _condition(twin: Twin, f: dict[str, Any]) -> sql.Composable:
