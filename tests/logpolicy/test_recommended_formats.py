@@ -4,8 +4,8 @@ Each shipped server configuration names the analyzer preset that reads it; the f
 it ships, compiled as a custom format, reads the same lines as that preset; the
 generator's logs in that format parse with zero rejects. The HAProxy fixtures were written
 by HAProxy 2.6 (Debian 12) running logpolicy/haproxy/haproxy.cfg, to stdout and through
-rsyslog 8.2302 with logpolicy/haproxy/rsyslog.conf; the nginx ones by nginx 1.22 (Debian
-12) with the files of logpolicy/nginx/.
+rsyslog 8.2302 with logpolicy/haproxy/rsyslog.conf; the nginx and Apache ones by nginx 1.22 and
+Apache 2.4 (Debian 12) with the files of logpolicy/nginx/ and logpolicy/apache/.
 """
 
 from __future__ import annotations
@@ -119,12 +119,18 @@ def test_traefik_config_asks_for_the_common_format():
     assert access_log["filePath"].endswith("access.log")
 
 
-def test_nginx_recommended_line_as_nginx_wrote_it_is_read_by_the_preset():
-    [line] = (FIXTURES / "nginx-recommended.log").read_text().splitlines()
-    request = build_format("nginx", ZONE).parse(line)
+@pytest.mark.parametrize(
+    ("fixture", "preset", "duration_ms"),
+    [("nginx-recommended.log", "nginx", 0.0), ("apache-recommended.log", "apache", 0.683)],
+)
+def test_recommended_line_as_the_server_wrote_it_is_read_by_the_preset(
+    fixture, preset, duration_ms
+):
+    [line] = (FIXTURES / fixture).read_text().splitlines()
+    request = build_format(preset, ZONE).parse(line)
     assert (request.target, request.referer) == ("/mapstore/?q=1", "https://ex.org/")
-    assert request.user_agent == 'Mozilla/5.0 "x" é'  # nginx's \xHH escapes undone
-    assert request.duration_ms == 0.0
+    assert request.user_agent == 'Mozilla/5.0 "x" é'  # the server's escapes undone
+    assert request.duration_ms == duration_ms
 
 
 def test_nginx_behind_the_security_proxy_logs_user_org_and_roles():
