@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -54,3 +56,23 @@ def test_rule_rotates_daily_and_leaves_yesterday_uncompressed(rule: Path, tmp_pa
     directives = {line.split()[0] for line in render(rule, tmp_path).splitlines() if line.strip()}
     assert set(REQUIRED) <= directives
     assert not directives & {"weekly", "monthly", "dateext", "nocompress", "copytruncate"}
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.stem)
+def test_two_nights_leave_yesterday_plain_and_the_day_before_compressed(rule, tmp_path):
+    logrotate = shutil.which("logrotate")
+    assert logrotate, "logrotate is missing: apt-get install logrotate (./stack test does)"
+    log = tmp_path / "access.log"
+    # The reload signals a server that is not here: the rotation itself is under test.
+    text = re.sub(r"postrotate.*?endscript", "", render(rule, log), flags=re.S)
+    config = tmp_path / "rule.conf"
+    config.write_text(text)
+    for night in ("monday", "tuesday"):
+        with log.open("a") as live:
+            live.write(f"{night} line\n")
+        command = [logrotate, "--force", "--state", str(tmp_path / "state"), str(config)]
+        done = subprocess.run(command, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    assert log.read_text() == ""  # recreated by `create`
+    assert (tmp_path / "access.log.1").read_text() == "tuesday line\n"
+    assert gzip.decompress((tmp_path / "access.log.2.gz").read_bytes()) == b"monday line\n"
