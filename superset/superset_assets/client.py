@@ -34,9 +34,9 @@ class SupersetClient:
         except requests.RequestException as exc:
             raise AssetsError(f"{method} {self.url}{path}: {exc}") from exc
         if not response.ok:
-            raise AssetsError(
-                f"{method} {self.url}{path}: HTTP {response.status_code}: {response.text[:800]}"
-            )
+            is_json = response.headers.get("Content-Type", "").startswith("application/json")
+            detail = response.text[:800] if is_json else "an HTML error page, see Superset's log"
+            raise AssetsError(f"{method} {self.url}{path}: HTTP {response.status_code}: {detail}")
         return response.json()
 
     def import_assets(self, bundle_zip: bytes, passwords: dict[str, str]) -> None:

@@ -54,25 +54,18 @@ def build(params: dict[str, Any]) -> dict[str, Any]:
     """The query context of a saved chart (its datasource id is remapped at import)."""
     metrics = chart_metrics(params)
     groupby = list(params.get("groupby", []))
-    columns: list[Any] = list(groupby)
-    orderby: list[list[Any]] = []
-    if params["viz_type"] in TIMESERIES:
-        columns.insert(0, _time_axis(params))
-        if params.get("series_limit"):
-            orderby = [[params.get("series_limit_metric") or metrics[0], False]]
-    elif groupby:
-        sort = params.get("timeseries_limit_metric") or metrics[0]
-        orderby = [[sort, not params.get("order_desc", True)]]
+    timeseries = params["viz_type"] in TIMESERIES
+    columns = [_time_axis(params), *groupby] if timeseries else groupby
     query = {
         "filters": [_query_filter(f) for f in params["adhoc_filters"]],
         "extras": {"having": "", "where": ""},
         "applied_time_extras": {},
         "columns": columns,
         "metrics": metrics,
-        "orderby": orderby,
+        "orderby": _orderby(params, metrics, timeseries),
         "annotation_layers": [],
         "row_limit": params.get("row_limit", 10000),
-        "series_columns": groupby if params["viz_type"] in TIMESERIES else [],
+        "series_columns": groupby if timeseries else [],
         "series_limit": params.get("series_limit", 0),
         "series_limit_metric": params.get("series_limit_metric"),
         "order_desc": params.get("order_desc", True),
@@ -89,6 +82,17 @@ def build(params: dict[str, Any]) -> dict[str, Any]:
         "result_format": "json",
         "result_type": "full",
     }
+
+
+def _orderby(params: dict[str, Any], metrics: list[str], timeseries: bool) -> list[list[Any]]:
+    """Rankings sort on their metric; a time series sorts only to pick its top series."""
+    if timeseries:
+        limited = params.get("series_limit")
+        return [[params.get("series_limit_metric") or metrics[0], False]] if limited else []
+    if not params.get("groupby"):
+        return []
+    sort = params.get("timeseries_limit_metric") or metrics[0]
+    return [[sort, not params.get("order_desc", True)]]
 
 
 def _time_axis(params: dict[str, Any]) -> dict[str, Any]:

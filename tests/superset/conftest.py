@@ -39,6 +39,9 @@ SITES = "alpha:secproxy,beta:nginx"  # secproxy logs carry users, nginx logs do 
 GENERATE = ("--sites", SITES, "--days", "3", "--requests-per-day", "2500", "--seed", "11")
 DASHBOARDS = ("overview", "ogc-services", "catalog", "users", "quality")
 TIMEZONE = "Europe/Paris"
+# The local stack's server only: the dashboards read the same relations on both editions,
+# and one Superset per session is enough.
+ONLY_APACHE = pytest.mark.parametrize("db_server", ["apache"], indirect=True)
 
 
 @dataclass(frozen=True)

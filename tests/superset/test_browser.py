@@ -13,12 +13,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.superset.conftest import DASHBOARDS, RunningSuperset
+from tests.superset.conftest import DASHBOARDS, ONLY_APACHE, RunningSuperset
 from tests.support.stack import REPO
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [ONLY_APACHE, pytest.mark.browser, pytest.mark.slow]
 
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

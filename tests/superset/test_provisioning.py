@@ -8,9 +8,9 @@ import psycopg
 import pytest
 from superset_assets import AssetsError, bundle, settings
 
-from tests.superset.conftest import RunningSuperset
+from tests.superset.conftest import ONLY_APACHE, RunningSuperset
 
-pytestmark = pytest.mark.slow
+pytestmark = [ONLY_APACHE, pytest.mark.slow]
 
 CHART = "overview_top_orgs"
 
