@@ -24,17 +24,18 @@ ROLES = REPO / "ansible" / "roles"
 Defaults = dict[str, str | None]
 
 
-def _field_default(cls: type, name: str) -> str | None:
-    field = next(f for f in fields(cls) if f.name == name)
-    if field.default is MISSING or isinstance(field.default, tuple):
-        return None  # required, or a structure: described in words
+# Keys of the YAML file whose name differs from the settings field holding them.
+_FIELD_OF = {"ip": "ip_mode", "user": "user_mode"}
+
+
+def _field_default(cls: type, key: str) -> str | None:
+    """The default of the field behind a YAML key, None for a key without a plain one."""
+    field = next((f for f in fields(cls) if f.name == _FIELD_OF.get(key, key)), None)
+    if field is None or field.default is MISSING or isinstance(field.default, tuple):
+        return None  # required, a structure or a mapping (apps, privacy): said in words
     if field.default is None:
         return "forever" if cls is Retention else None
     return str(field.default).lower() if isinstance(field.default, bool) else str(field.default)
-
-
-# Keys of the YAML file whose name differs from the Settings field holding them.
-_FIELD_OF = {"ip": "ip_mode", "user": "user_mode"}
 
 
 def analyzer_file() -> dict[str, Defaults]:
@@ -46,15 +47,10 @@ def analyzer_file() -> dict[str, Defaults]:
         "analyzer-privacy": (config.PRIVACY_KEYS, SiteConfig),
         "analyzer-log": (config.LOG_KEYS, LogSource),
     }
-    result: dict[str, Defaults] = {}
-    for section, (keys, cls) in sections.items():
-        names = {f.name for f in fields(cls)}
-        result[section] = {
-            key: _field_default(cls, _FIELD_OF.get(key, key))
-            if _FIELD_OF.get(key, key) in names
-            else None
-            for key in keys
-        }
+    result = {
+        section: {key: _field_default(cls, key) for key in keys}
+        for section, (keys, cls) in sections.items()
+    }
     result["analyzer-top"]["database_url"] = None  # its fallback is an environment variable
     return result
 
