@@ -277,3 +277,17 @@ def test_a_database_without_the_schema_exits_5_asking_for_migrate(empty_db, tmp_
 
     assert failed.returncode == ExitCode.DATABASE
     assert "run `analyzer db migrate` first" in failed.stderr
+
+
+def test_site_option_limits_the_run_to_one_site_and_rejects_unknown_names(
+    analytics_db, tmp_path: Path
+) -> None:
+    generated = generate(tmp_path, "north:nginx,south:apache", days=2)
+    config = configure(generated.config, analytics_db.writer_url)
+
+    listed = run(config, "--site", "south", "--dry-run")
+    unknown = run(config, "--site", "east")
+
+    assert [Path(line).parent.name for line in listed.stdout.split()] == ["south"]
+    assert unknown.returncode == ExitCode.CONFIG
+    assert "no site named 'east' (sites: north, south)" in unknown.stderr
