@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import fcntl
 import gzip
+import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import psycopg
@@ -291,3 +293,24 @@ def test_site_option_limits_the_run_to_one_site_and_rejects_unknown_names(
     assert [Path(line).parent.name for line in listed.stdout.split()] == ["south"]
     assert unknown.returncode == ExitCode.CONFIG
     assert "no site named 'east' (sites: north, south)" in unknown.stderr
+
+
+def test_files_last_written_before_the_raw_retention_are_not_loaded(
+    analytics_db, tmp_path: Path
+) -> None:
+    generated = generate(tmp_path, "old:nginx", days=3)
+    config = configure(generated.config, analytics_db.writer_url, retention={"raw": "1 month"})
+    ancient = tmp_path / "old" / "access.log.2.gz"
+    two_months_ago = time.time() - 60 * 86400
+    os.utime(ancient, (two_months_ago, two_months_ago))
+
+    loaded = run(config)
+
+    assert loaded.returncode == ExitCode.OK, loaded.stderr
+    assert f"{ancient}: last written before the raw retention's cutoff" in loaded.stderr
+    assert "1 files loaded, 0 failed, 0 already loaded, 1 older than raw retention" in (
+        loaded.stderr
+    )
+    assert [name for site, name, *_ in ledger(analytics_db.writer_url) if site == "old"] == [
+        "access.log.1"
+    ]

@@ -67,6 +67,7 @@ class RunReport:
     files: list[FileReport] = field(default_factory=list)
     pending: list[Path] = field(default_factory=list)  # what a dry run would load
     already_loaded: int = 0
+    too_old: int = 0  # files last written before the raw retention's cutoff
     seconds: float = 0.0
 
     @property
@@ -82,7 +83,8 @@ class RunReport:
         rows = sum(r.totals.rows for r in loaded)
         return [report.line() for report in self.failures] + [
             f"run: {len(loaded)} files loaded, {len(self.failures)} failed, "
-            f"{self.already_loaded} already loaded; {lines:,} lines, {rejects:,} rejects, "
+            f"{self.already_loaded} already loaded, {self.too_old} older than raw retention; "
+            f"{lines:,} lines, {rejects:,} rejects, "
             f"{rows:,} rows, {self.seconds:.1f} s"
         ]
 
@@ -123,6 +125,14 @@ def run(
     return loader.report
 
 
+def _raw_cutoff(conn: psycopg.Connection, raw: str | None) -> float | None:
+    """The epoch before which raw rows are dropped; the server reads the interval."""
+    if raw is None:
+        return None
+    row = conn.execute("SELECT extract(epoch FROM now() - %s::interval)", [raw]).fetchone()
+    return float(row[0]) if row else None
+
+
 @contextmanager
 def _database_errors() -> Iterator[None]:
     """The server's errors as DatabaseError (exit code 5), saying what to do if we know."""
@@ -148,6 +158,7 @@ class _Loader:
         self.jobs = jobs
         self.progress = progress
         self.report = RunReport()
+        self.raw_cutoff = _raw_cutoff(conn, settings.retention.raw)
 
     def new_files(self, site: SiteConfig) -> Iterator[Candidate]:
         known = ledger.known_fingerprints(self.conn, site.name)
@@ -158,7 +169,25 @@ class _Loader:
                     log.debug("%s: %s: already loaded", site.name, candidate.path)
                     continue
                 known.add(candidate.fingerprint)  # a copy under two names loads once
+                if self._too_old(candidate):
+                    continue
                 yield candidate
+
+    def _too_old(self, candidate: Candidate) -> bool:
+        """Whether the file was last written before the raw retention's cutoff.
+
+        Its rows would be dropped tonight and, outside the refresh windows, never reach the
+        aggregates: loading it would only cost time. A log is appended in time order, so
+        its modification time is not older than its last line.
+        """
+        modified = candidate.path.stat().st_mtime
+        if self.raw_cutoff is None or modified >= self.raw_cutoff:
+            return False
+        self.report.too_old += 1
+        log.warning(
+            "%s: last written before the raw retention's cutoff: not loaded", candidate.path
+        )
+        return True
 
     def load(self, site: SiteConfig, candidate: Candidate) -> None:
         """Load one file in one transaction; a bad file fails alone, the run goes on."""
