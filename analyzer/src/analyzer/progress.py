@@ -1,7 +1,7 @@
 """Progress of a long load: a bar on a terminal, a log line now and then otherwise.
 
-The ingest reports the bytes it has read of the file on disk (compressed bytes for a
-``.gz``), so the bar's total is the file size and no file is read twice to count lines.
+The ingest reports the bytes of content it has read (decompressed for a ``.gz``, whose
+trailer gives the total), so no file is read twice to count its lines first.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class LogProgress:
     def start(self, label: str, total_bytes: int) -> None:
         self.label, self.total = label, max(total_bytes, 1)
         self.logged = time.monotonic()
-        log.info("%s: loading (%s bytes on disk)", label, f"{total_bytes:,}")
+        log.info("%s: loading (%s bytes)", label, f"{total_bytes:,}")
 
     def update(self, done_bytes: int, lines: int) -> None:
         now = time.monotonic()
