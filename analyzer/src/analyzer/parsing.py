@@ -116,6 +116,7 @@ class LineParser:
         self.site = site
         self.source = source
         self.line_no = line_no  # of the last line parsed
+        self.failed = False  # an internal error was logged (the next ones are only counted)
 
     def parse_block(self, block: bytes) -> tuple[list[Request], list[Reject], Tally]:
         """The block's records and rejects, and their counts."""
@@ -137,8 +138,10 @@ class LineParser:
                 records.append(to_request(parse(line if clean else _screened(line)), line_no, site))
             except LineRejected as exc:
                 rejects.append(self._reject(line, line_no, exc.reason, exc.detail))
-            except Exception as exc:  # a bug must not lose the file: count it, say it
-                log.exception("%s:%d: internal error", self.source, line_no)
+            except Exception as exc:  # a bug must not lose the file: count it, say it once
+                if not self.failed:
+                    log.exception("%s:%d: internal error", self.source, line_no)
+                    self.failed = True
                 rejects.append(self._reject(line, line_no, "internal error", repr(exc)))
         tally = Tally(line_no - self.line_no, len(records), Counter(r.reason for r in rejects))
         self.line_no = line_no

@@ -62,7 +62,9 @@ def handle(args: argparse.Namespace) -> int:
     out.write(ENCODERS[args.output]().header())
     total, failed = Tally(), 0
     with ExitStack() as stack:
-        rejects = stack.enter_context(open(args.rejects, "w")) if args.rejects else None
+        rejects: TextIO | None = None
+        if args.rejects:
+            rejects = stack.enter_context(open(args.rejects, "w", encoding="utf-8"))
         for name in args.files:
             setup = ParseSetup(name, args.format, site, key)
             tally, error = parse_file(setup, args.output, args.jobs, out, rejects)
