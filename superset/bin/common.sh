@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Sourced by the scripts of superset/bin/: one place for paths and the environment.
 # The same scripts run in the Docker image (Superset on PATH) and natively (SUPERSET_VENV).
 
