@@ -112,7 +112,6 @@ def run(
         loader = _Loader(conn, settings, jobs, progress)
         if not dry_run:
             aggregates.refresh_after_commit(conn)  # settle what a crashed run left pending
-            warm_up()
         for site_config in sites:
             for candidate in loader.new_files(site_config):
                 if dry_run:
@@ -159,6 +158,7 @@ class _Loader:
         self.progress = progress
         self.report = RunReport()
         self.raw_cutoff = _raw_cutoff(conn, settings.retention.raw)
+        self.warm = False  # whether the parsers' shared tables are loaded (warm_up)
 
     def new_files(self, site: SiteConfig) -> Iterator[Candidate]:
         known = ledger.known_fingerprints(self.conn, site.name)
@@ -191,6 +191,9 @@ class _Loader:
 
     def load(self, site: SiteConfig, candidate: Candidate) -> None:
         """Load one file in one transaction; a bad file fails alone, the run goes on."""
+        if not self.warm:  # only when there is something to parse: reruns stay quick
+            warm_up()
+            self.warm = True
         report = FileReport(site.name, candidate.path)
         # Named after the content too: tomorrow's access.log.1 must not overwrite today's.
         name = f"{candidate.path.name}.{candidate.fingerprint[:12]}.rejects"
