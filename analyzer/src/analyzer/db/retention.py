@@ -68,5 +68,9 @@ def apply(conn: psycopg.Connection, retention: Retention) -> list[tuple[str, str
     except psycopg.Error as exc:
         raise DatabaseError(f"retention: {exc}") from exc
     for relation, detail in rows:
-        log.info("retention: %s: %s", relation, detail)
+        # Most nights drop nothing: say so once instead of once per relation.
+        level = logging.DEBUG if str(detail).startswith("0 ") else logging.INFO
+        log.log(level, "retention: %s: %s", relation, detail)
+    if all(str(detail).startswith("0 ") for _, detail in rows):
+        log.info("retention: nothing to drop")
     return [(str(relation), str(detail)) for relation, detail in rows]
