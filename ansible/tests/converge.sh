@@ -97,7 +97,8 @@ playbook() {
         "$ANSIBLE_DIR/site.yml" "$@"
 }
 
-# Converge twice; the second run must report changed=0 on every host.
+# Converge twice; the second run must report changed=0 on every host (else exit 3, so that
+# a caller can tell "not idempotent" from "failed").
 converge() {
     mkdir -p "$TARGETS/logs"
     log "first run (converge)"
@@ -105,7 +106,8 @@ converge() {
     log "second run (idempotence)"
     playbook "$@" | tee "$TARGETS/logs/second-run.log"
     if grep -E '^\S+ +: ok=' "$TARGETS/logs/second-run.log" | grep -vE 'changed=0 '; then
-        die "the second run changed something (see $TARGETS/logs/second-run.log)"
+        log "error: the second run changed something (see $TARGETS/logs/second-run.log)"
+        exit 3
     fi
     log "idempotent: the second run changed nothing"
 }
