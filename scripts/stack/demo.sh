@@ -9,8 +9,9 @@ demo_load() {
         return 0
     fi
     if [[ ! -f "$DEMO_DIR/config.yaml" ]]; then
+        # A security-proxy log (users, organisations, roles) and a front nginx log.
         log "generating two sites x 14 days of logs in $DEMO_DIR"
-        "$VENV/bin/analyzer" generate --out "$DEMO_DIR" --sites demo-city,demo-region \
+        "$VENV/bin/analyzer" generate --out "$DEMO_DIR" --sites demo-city:secproxy,demo-region:nginx \
             --days 14 --seed 42 >"$LOG_DIR/demo-generate.log" 2>&1 ||
             die "log generation failed; see $LOG_DIR/demo-generate.log"
     fi

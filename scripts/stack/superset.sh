@@ -23,7 +23,7 @@ superset_export() {
         SUPERSET_METADATA_DB_URL="postgresql://superset:$SUPERSET_DB_PASSWORD@127.0.0.1:$PG_PORT/superset" \
         SUPERSET_ADMIN_USER=admin SUPERSET_URL SUPERSET_BIND="127.0.0.1:$SUPERSET_PORT" \
         ANALYTICS_DB_HOST=127.0.0.1 ANALYTICS_DB_PORT="$PG_PORT" ANALYTICS_DB_NAME=analytics \
-        ANALYTICS_READER_PASSWORD ANALYTICS_TIMEZONE
+        ANALYTICS_READER_PASSWORD ANALYTICS_TIMEZONE ANALYTICS_SITES
 }
 
 # Initialise (metadata schema, admin, roles, dashboards) only when superset/ changed.
