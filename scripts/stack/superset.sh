@@ -29,7 +29,10 @@ superset_export() {
 # Initialise (metadata schema, admin, roles, dashboards) only when superset/ changed.
 superset_init() {
     local stamp="$LOCAL/superset-init.stamp" want
-    want="$(find "$ROOT/superset" -type f ! -name '*.pyc' -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-16)"
+    want="$({
+        echo "$ANALYTICS_SITES $ANALYTICS_TIMEZONE"
+        find "$ROOT/superset" -type f ! -name '*.pyc' -print0 | sort -z | xargs -0 cat
+    } | sha256sum | cut -c1-16)"
     [[ "$(cat "$stamp" 2>/dev/null)" == "$want" ]] && return 0
     log "initialising Superset (metadata database, admin, dashboards)"
     (superset_export && exec "$ROOT/superset/bin/init") >"$LOG_DIR/superset-init.log" 2>&1 ||
