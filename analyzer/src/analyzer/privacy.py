@@ -60,7 +60,7 @@ def _drop(value: str | None) -> None:
     return None
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def anonymize_ip(address: str | None) -> str | None:
     """The address with its host part zeroed; None if it is not an IP address."""
     if not address:
@@ -76,7 +76,7 @@ def anonymize_ip(address: str | None) -> str | None:
 
 
 def _pseudonymizer(key: bytes) -> Callable[[str | None], str | None]:
-    @lru_cache(maxsize=65536)
+    @lru_cache(maxsize=16384)
     def pseudonymize(user: str | None) -> str | None:
         if user is None:
             return None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 from urllib.parse import unquote_plus
 
@@ -39,43 +40,44 @@ class AppModule(Protocol):
     def describe(self, method: str, subpath: str, query: str | None) -> AppMatch: ...
 
 
-class Params:
-    """Query parameters with case-insensitive names; values are decoded when read.
+class Params(dict[str, str]):
+    """Query parameters by lower-case name, values still URL-encoded; build with `parse_params`.
+
+    Values are decoded when read with `text` or `first`: decoding is the costly part and
+    most values are never read.
+    """
+
+    __slots__ = ()
+
+    def text(self, name: str) -> str | None:
+        """The decoded value of `name`, or None."""
+        value = self.get(name)
+        return _decoded(value) if value else None
+
+    def first(self, *names: str) -> str | None:
+        """The decoded value of the first of `names` that is present."""
+        for name in names:
+            if name in self:
+                return _decoded(self[name])
+        return None
+
+
+def parse_params(query: str | None) -> Params:
+    """The parameters of a raw query string; empty values are left out.
 
     The first occurrence of a name wins, as in GeoServer. Names written ``amp;x`` (a URL
     copied from HTML with ``&amp;``) count as ``x``.
     """
-
-    __slots__ = ("_raw",)
-
-    def __init__(self, query: str | None) -> None:
-        raw: dict[str, str] = {}
-        for pair in query.split("&") if query else ():
-            name, _, value = pair.partition("=")
-            name = decode(name).lower()
-            if name.startswith("amp;"):
-                name = name[4:]
+    raw: dict[str, str] = {}
+    for pair in query.split("&") if query else ():
+        name, _, value = pair.partition("=")
+        if value:
+            name = name.lower()
+            if "%" in name or ";" in name:  # rare: no method call in the common case
+                name = decode(name).removeprefix("amp;")
             if name not in raw:
                 raw[name] = value
-        raw.pop("", None)
-        self._raw = raw
-
-    def get(self, name: str) -> str | None:
-        """The decoded value of `name` (lower case), or None if absent or empty."""
-        value = self._raw.get(name)
-        if not value:
-            return None
-        return decode(value).strip() or None
-
-    def first(self, *names: str) -> str | None:
-        """The value of the first of `names` that is present and not empty."""
-        for name in names:
-            if value := self.get(name):
-                return value
-        return None
-
-    def __contains__(self, name: str) -> bool:
-        return name in self._raw
+    return Params(raw)
 
 
 def decode(text: str) -> str:
@@ -83,6 +85,13 @@ def decode(text: str) -> str:
     if "%" in text or "+" in text:
         return unquote_plus(text)
     return text
+
+
+# Values read as text (layers, formats, CRS, operations) repeat from request to request;
+# unique ones (BBOX) are read raw.
+@lru_cache(maxsize=4096)
+def _decoded(raw: str) -> str | None:
+    return decode(raw).strip() or None
 
 
 def segments(subpath: str) -> list[str]:

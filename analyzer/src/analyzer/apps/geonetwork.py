@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from analyzer.apps.base import AppMatch, Params, is_static, segments
+from analyzer.apps.base import AppMatch, Params, is_static, parse_params, segments
 from analyzer.record import CatalogInfo
 
 NAME = "geonetwork"
@@ -60,7 +60,7 @@ def describe(method: str, subpath: str, query: str | None) -> AppMatch:
     if parts[1] == "metadata" and len(parts) == 3:  # GeoNetwork 4 landing page
         return _match("metadata_view", parts[2])
     if len(parts) == 3:
-        return _service(parts[2], Params(query))
+        return _service(parts[2], parse_params(query))
     return NOTHING
 
 
@@ -78,7 +78,7 @@ def _api(method: str, api: list[str], query: str | None) -> AppMatch:
         return _match("metadata_view", record)
     if tail[0] == "formatters" and len(tail) >= 2:
         # xsl-view?output=pdf is the PDF export of the same formatter.
-        view = tail[1] in HTML_FORMATTERS and Params(query).get("output") != "pdf"
+        view = tail[1] in HTML_FORMATTERS and parse_params(query).text("output") != "pdf"
         return _match("metadata_view" if view else "metadata_export", record)
     if tail[0] == "attachments" and len(tail) >= 2:
         return _match("download", record)
@@ -88,12 +88,12 @@ def _api(method: str, api: list[str], query: str | None) -> AppMatch:
 def _service(service: str, params: Params) -> AppMatch:
     """A ``<lang>/<service>`` call of the classic interface."""
     if service == "csw" or service.startswith("csw-"):  # csw-<portal>: virtual CSW
-        action = CSW_ACTIONS.get((params.get("request") or "").lower())
-        return _match(action, params.get("id")) if action else NOTHING
+        action = CSW_ACTIONS.get((params.text("request") or "").lower())
+        return _match(action, params.text("id")) if action else NOTHING
     action = SERVICES.get(service)
     if action is None:
         return NOTHING
-    return _match(action, params.get("uuid") if action != "page" else None)
+    return _match(action, params.text("uuid") if action != "page" else None)
 
 
 def _match(action: str, uuid: str | None = None) -> AppMatch:

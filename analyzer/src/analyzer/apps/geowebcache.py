@@ -7,7 +7,7 @@ and ``tms``. Every tile request it serves counts as tiled.
 from __future__ import annotations
 
 from analyzer.apps import ogc
-from analyzer.apps.base import ActionTable, AppMatch, Params, segments
+from analyzer.apps.base import ActionTable, AppMatch, parse_params, segments
 
 NAME = "geowebcache"
 ROUTES = ("/geowebcache", "/geoserver/gwc")
@@ -31,9 +31,9 @@ def describe_parts(parts: list[str], query: str | None, workspace: str | None = 
     if kind == "tms":
         info = ogc.from_tms(rest, workspace)
     elif kind == "wmts" and rest[:1] == ["rest"]:
-        info = ogc.from_wmts_rest(rest[1:], Params(query), workspace)
+        info = ogc.from_wmts_rest(rest[1:], parse_params(query), workspace)
     elif kind in ("wms", "wmts"):
-        info = ogc.from_kvp(Params(query), kind.upper(), workspace, tiled=True)
+        info = ogc.from_kvp(parse_params(query), kind.upper(), workspace, tiled=True)
     else:
         info = None
     return AppMatch(NAME, ogc=info) if info else NOTHING

@@ -8,6 +8,7 @@ when the request is not an OGC request.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import unquote
 
 from analyzer.apps.base import Params
@@ -103,11 +104,13 @@ def qualify(name: str, workspace: str | None, service: str) -> str:
     return name
 
 
-def parse_bbox(value: str | None) -> list[float] | None:
-    """The four numbers of a BBOX (WFS may append a CRS as a fifth item)."""
-    if not value:
+def parse_bbox(raw: str | None) -> list[float] | None:
+    """The four numbers of a raw BBOX value (WFS may append a CRS as a fifth item)."""
+    if not raw:
         return None
-    parts = value.split(",")
+    if "%" in raw:  # commas written %2C; cheaper than decoding a value that never repeats
+        raw = raw.replace("%2C", ",").replace("%2c", ",")
+    parts = raw.split(",")
     if len(parts) < 4:
         return None
     try:
@@ -127,6 +130,14 @@ def canonical_request(value: str | None) -> str | None:
     return REQUESTS.get(value.lower(), value) if value else None
 
 
+# Every parameter `_describe_kvp` reads: what a request asks for apart from where
+# (BBOX, WIDTH, HEIGHT, tile indexes), so a few thousand combinations cover a log.
+DESCRIBING_PARAMS = (
+    "service", "request", "query_layers", *LAYER_PARAMS, "tilematrixset", *CRS_PARAMS,
+    "info_format", "infoformat", "format", "outputformat", "tiled", "resulttype",
+)  # fmt: skip
+
+
 def from_kvp(
     params: Params,
     path_service: str | None = None,
@@ -135,31 +146,62 @@ def from_kvp(
     tiled: bool = False,
 ) -> OgcInfo | None:
     """A KVP request; `path_service` comes from /wms, /wfs... when SERVICE is omitted."""
-    raw_request = params.get("request")
-    service = _service(params.get("service") or path_service, raw_request)
+    described = _describe_kvp(
+        tuple(map(params.get, DESCRIBING_PARAMS)), path_service, workspace, path_layer, tiled
+    )
+    if described is None:
+        return None
+    service, request, layers, crs, output_format, tiled, download = described
+    return OgcInfo(
+        service,
+        request,
+        list(layers),
+        crs,
+        output_format,
+        parse_bbox(params.get("bbox")),
+        parse_int(params.get("width")),
+        parse_int(params.get("height")),
+        tiled,
+        download,
+    )
+
+
+_Described = tuple[str, str | None, tuple[str, ...], str | None, str | None, bool, bool]
+
+
+@lru_cache(maxsize=8192)
+def _describe_kvp(
+    values: tuple[str | None, ...],
+    path_service: str | None,
+    workspace: str | None,
+    path_layer: str | None,
+    tiled: bool,
+) -> _Described | None:
+    """The cached part of `from_kvp`; `values` follow DESCRIBING_PARAMS."""
+    params = Params(
+        {name: value for name, value in zip(DESCRIBING_PARAMS, values, strict=True) if value}
+    )
+    raw_request = params.text("request")
+    service = _service(params.text("service") or path_service, raw_request)
     if service is None:
         return None
     request = canonical_request(raw_request)
     feature_info = request == "GetFeatureInfo"
     # GetFeatureInfo is about the queried layers, not the ones drawn.
-    names = (params.get("query_layers") if feature_info else None) or params.first(*LAYER_PARAMS)
-    crs = (
-        params.get("tilematrixset")
-        if service == "WMTS"
-        else normalize_crs(params.first(*CRS_PARAMS))
-    )
-    return OgcInfo(
-        service=service,
-        request=request,
-        layers=split_layers(names or path_layer, workspace, service),
-        crs=crs,
-        format=(params.first("info_format", "infoformat") if feature_info else None)
-        or params.first("format", "outputformat"),
-        bbox=parse_bbox(params.get("bbox")),
-        width=parse_int(params.get("width")),
-        height=parse_int(params.get("height")),
-        tiled=tiled or service == "WMTS" or _is_true(params.get("tiled")),
-        download=(service, request) in DOWNLOADS and not _is_hits(params.get("resulttype")),
+    names = (params.text("query_layers") if feature_info else None) or params.first(*LAYER_PARAMS)
+    if service == "WMTS":
+        crs = params.text("tilematrixset")
+    else:
+        crs = normalize_crs(params.first(*CRS_PARAMS))
+    info_format = params.first("info_format", "infoformat") if feature_info else None
+    return (
+        service,
+        request,
+        tuple(split_layers(names or path_layer, workspace, service)),
+        crs,
+        info_format or params.first("format", "outputformat"),
+        tiled or service == "WMTS" or _is_true(params.text("tiled")),
+        (service, request) in DOWNLOADS and not _is_hits(params.text("resulttype")),
     )
 
 
@@ -221,7 +263,7 @@ def from_wmts_rest(parts: list[str], params: Params, workspace: str | None = Non
         "GetFeatureInfo" if feature_info else "GetTile",
         layers=split_layers(unquote(parts[0]), workspace, "WMTS"),
         crs=unquote(matrix_set),
-        format=params.first("infoformat", "format") if feature_info else params.get("format"),
+        format=params.first("infoformat", "format") if feature_info else params.text("format"),
         tiled=True,
     )
 
@@ -249,7 +291,7 @@ def from_features_api(parts: list[str], params: Params, workspace: str | None) -
         request,
         layers=split_layers(collection, workspace, OGC_API_FEATURES),
         crs=normalize_crs(params.first("crs", "bbox-crs")),
-        format=params.get("f"),
+        format=params.text("f"),
         bbox=parse_bbox(params.get("bbox")),
         download=request in ("GetItems", "GetItem"),
     )

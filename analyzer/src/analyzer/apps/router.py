@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 from analyzer.apps.base import AppMatch, AppModule
 from analyzer.apps.registry import FALLBACK, MODULES
 from analyzer.errors import ConfigError
+
+CACHED_REQUESTS = 8192  # about 5 MB per router
 
 
 def default_routes() -> dict[str, str]:
@@ -20,6 +23,10 @@ class Router:
     Prefixes match whole segments (``/geoserver`` matches ``/geoserver/wms``, not
     ``/geoserverx``). A site may add or replace prefixes, and route ``/`` to the module
     that gets every path no prefix matches (``other`` by default).
+
+    Modules are pure functions of (method, path, query), and logs repeat the same request
+    lines (catalog searches, tiles, legends) all day: `classify` caches its answers, so
+    requests share them and must treat them as read-only.
     """
 
     def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
@@ -31,8 +38,9 @@ class Router:
         for prefix in sorted(routes, key=len, reverse=True):
             segment = prefix[1:].partition("/")[0]
             self._by_segment.setdefault(segment, []).append((prefix, MODULES[routes[prefix]]))
+        self.classify = lru_cache(maxsize=CACHED_REQUESTS)(self._classify)
 
-    def classify(self, method: str, path: str, query: str | None) -> AppMatch:
+    def _classify(self, method: str, path: str, query: str | None) -> AppMatch:
         segment = path[1:].partition("/")[0]
         for prefix, module in self._by_segment.get(segment, ()):
             size = len(prefix)
