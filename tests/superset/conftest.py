@@ -100,8 +100,11 @@ def superset(dashboard_db: TestDatabase, tmp_path_factory: pytest.TempPathFactor
 def _superset_env(db: TestDatabase) -> dict[str, str]:
     stack = stack_env()
     reader = conninfo_to_dict(db.reader_url)
+    # `./stack test` exports the stack's own ANALYTICS_READER_URL, which superset/bin
+    # would prefer to the parts below: this Superset must read the test database.
+    inherited = {k: v for k, v in os.environ.items() if k != "ANALYTICS_READER_URL"}
     return {
-        **os.environ,
+        **inherited,
         "SUPERSET_VENV": require("SUPERSET_VENV"),
         "SUPERSET_SECRET_KEY": secrets.token_urlsafe(32),
         "SUPERSET_METADATA_DB_URL": _metadata_url(stack["SUPERSET_METADATA_DB_URL"]),
