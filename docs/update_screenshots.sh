@@ -4,8 +4,8 @@
 #   ./stack test tests/superset/test_browser.py   # writes artifacts/screenshots/<slug>.png
 #   docs/update_screenshots.sh                    # copies them to docs/assets/screenshots/
 #
-# tests/docs/test_dashboards_page.py fails while a screenshot in artifacts/ differs from
-# the documentation's copy, so that the pages always show the current dashboards.
+# tests/docs/test_dashboards_page.py fails while a screenshot was committed before the last
+# change of superset/assets/, so that the pages always show the current dashboards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
