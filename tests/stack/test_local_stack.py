@@ -40,8 +40,8 @@ def test_database_listens_on_loopback_only():
 def test_application_roles_are_not_superusers():
     with psycopg.connect(require("ANALYTICS_ADMIN_URL")) as conn:
         rows = conn.execute(
-            "SELECT rolname, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles "
-            "WHERE rolname IN ('analytics_owner', 'analytics_writer', 'analytics_reader', 'superset')"
+            "SELECT rolname, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname IN "
+            "('analytics_owner', 'analytics_writer', 'analytics_reader', 'superset')"
         ).fetchall()
     assert len(rows) == 4
     assert all(not (sup or createrole or createdb) for _, sup, createrole, createdb in rows)
