@@ -32,11 +32,8 @@ def _offset(text: str) -> tzinfo:
     return timezone(timedelta(minutes=-minutes if text[0] == "-" else minutes))
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
-def clf_time(text: str) -> datetime:
-    """Common Log Format time: '18/Oct/2023:17:36:06 +0000' (nginx, Apache, Traefik)."""
-    if len(text) != 26 or text[2] != "/" or text[6] != "/" or text[20] != " ":
-        raise ValueError(f"bad CLF time {text!r}")
+def _day_first(text: str, micro: int, zone: tzinfo) -> datetime:
+    """'18/Oct/2023:17:36:06...' as a datetime: the layout CLF and HAProxy share."""
     return datetime(
         int(text[7:11]),
         MONTHS[text[3:6]],
@@ -44,8 +41,17 @@ def clf_time(text: str) -> datetime:
         int(text[12:14]),
         int(text[15:17]),
         int(text[18:20]),
-        tzinfo=_offset(text[21:]),
+        micro,
+        tzinfo=zone,
     )
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def clf_time(text: str) -> datetime:
+    """Common Log Format time: '18/Oct/2023:17:36:06 +0000' (nginx, Apache, Traefik)."""
+    if len(text) != 26 or text[2] != "/" or text[6] != "/" or text[20] != " ":
+        raise ValueError(f"bad CLF time {text!r}")
+    return _day_first(text, 0, _offset(text[21:]))
 
 
 def local_time_reader(zone: tzinfo) -> TimeReader:
@@ -56,16 +62,7 @@ def local_time_reader(zone: tzinfo) -> TimeReader:
         if len(text) < 20 or text[2] != "/" or text[6] != "/" or text[11] != ":":
             raise ValueError(f"bad HAProxy time {text!r}")
         micro = int(text[21:27].ljust(6, "0")) if len(text) > 21 else 0
-        return datetime(
-            int(text[7:11]),
-            MONTHS[text[3:6]],
-            int(text[0:2]),
-            int(text[12:14]),
-            int(text[15:17]),
-            int(text[18:20]),
-            micro,
-            tzinfo=zone,
-        )
+        return _day_first(text, micro, zone)
 
     return read
 
