@@ -215,3 +215,37 @@ def test_workspace_gwc_path_is_served_by_geowebcache():
 def test_static_files_are_not_ogc():
     found = ROUTER.classify("GET", "/geoserver/www/logo.png", None)
     assert (found.app, found.ogc) == ("geoserver", None)
+
+
+GETMAP = "SERVICE=WMS&REQUEST=GetMap&LAYERS=topp:states&CRS=EPSG:4326"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        f"{GETMAP}&WIDTH=256&HEIGHT=128&BBOX=1,2,3,4",  # placing parameters last (the usual)
+        "SERVICE=WMS&BBOX=1,2,3,4&REQUEST=GetMap&WIDTH=256&LAYERS=topp:states&HEIGHT=128"
+        "&CRS=EPSG:4326",  # mixed in
+        f"{GETMAP}&BBOX=1,2,3,4&WIDTH=256&HEIGHT=128&BBOX=9,9,9,9",  # the first BBOX wins
+        f"BBOX=1,2,3,4&{GETMAP}&WIDTH=256&HEIGHT=128&BBOX=9,9,9,9",
+        f"{GETMAP}&BBOX=&WIDTH=256&HEIGHT=128&BBOX=1,2,3,4",  # an empty value is no value
+    ],
+)
+def test_where_a_request_places_its_map_does_not_change_what_it_reads(query):
+    info = ogc("/geoserver/wms", query)
+    assert (info.service, info.request, info.layers) == ("WMS", "GetMap", ["topp:states"])
+    assert info.bbox == [1.0, 2.0, 3.0, 4.0]
+    assert (info.width, info.height) == (256, 128)
+
+
+def test_requests_of_one_view_differ_only_by_their_placing_values():
+    first = ogc("/geoserver/wms", f"{GETMAP}&WIDTH=256&HEIGHT=256&BBOX=0,0,1,1")
+    second = ogc("/geoserver/wms", f"{GETMAP}&WIDTH=512&HEIGHT=512&BBOX=1,1,2,2")
+    assert (first.bbox, first.width) == ([0.0, 0.0, 1.0, 1.0], 256)
+    assert (second.bbox, second.width) == ([1.0, 1.0, 2.0, 2.0], 512)
+    assert first.layers == second.layers == ["topp:states"]
+
+
+def test_a_capabilities_request_without_placing_values_has_none():
+    info = ogc("/geoserver/wms", "SERVICE=WMS&REQUEST=GetCapabilities")
+    assert info.bbox is None and info.width is None and info.height is None

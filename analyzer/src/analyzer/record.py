@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 
-@dataclass(slots=True)
+@dataclass
 class OgcInfo:
     """What an OGC request asked for (GeoServer, GeoWebCache)."""
 
@@ -27,7 +27,7 @@ class OgcInfo:
     download: bool = False
 
 
-@dataclass(slots=True)
+@dataclass
 class CatalogInfo:
     """A GeoNetwork or datahub action worth counting."""
 
@@ -35,7 +35,7 @@ class CatalogInfo:
     uuid: str | None = None
 
 
-@dataclass(slots=True)
+@dataclass
 class Request:
     line_no: int  # 1-based in its file, counting every line
     ts: datetime  # timezone-aware

@@ -39,12 +39,12 @@ def _kvp(parts: list[str], query: str | None) -> OgcInfo | None:
     """``[ws/[layer/]]service`` endpoints, or the root of a prefix a site routes here
     (a MapServer-like ``/ortho?SERVICE=WMS&...``)."""
     if not parts:
-        return ogc.from_kvp(parse_params(query)) if query else None
+        return ogc.from_kvp(query) if query else None
     if len(parts) > 3 or parts[-1].lower() not in PATH_SERVICES:
         return None
     workspace = unquote(parts[0]) if len(parts) > 1 else None
     layer = unquote(parts[1]) if len(parts) == 3 else None
-    return ogc.from_kvp(parse_params(query), PATH_SERVICES[parts[-1].lower()], workspace, layer)
+    return ogc.from_kvp(query, PATH_SERVICES[parts[-1].lower()], workspace, layer)
 
 
 def _features_api(parts: list[str], query: str | None) -> OgcInfo | None:

@@ -33,7 +33,7 @@ def describe_parts(parts: list[str], query: str | None, workspace: str | None = 
     elif kind == "wmts" and rest[:1] == ["rest"]:
         info = ogc.from_wmts_rest(rest[1:], parse_params(query), workspace)
     elif kind in ("wms", "wmts"):
-        info = ogc.from_kvp(parse_params(query), kind.upper(), workspace, tiled=True)
+        info = ogc.from_kvp(query, kind.upper(), workspace, tiled=True)
     else:
         info = None
     return AppMatch(NAME, ogc=info) if info else NOTHING

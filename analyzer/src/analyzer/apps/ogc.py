@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from urllib.parse import unquote
 
-from analyzer.apps.base import Params
+from analyzer.apps.base import Params, parse_params
 from analyzer.record import OgcInfo
 
 SERVICES = frozenset({"WMS", "WFS", "WCS", "WMTS", "TMS"})
@@ -130,57 +130,81 @@ def canonical_request(value: str | None) -> str | None:
     return REQUESTS.get(value.lower(), value) if value else None
 
 
-# Every parameter `_describe_kvp` reads: what a request asks for apart from where
-# (BBOX, WIDTH, HEIGHT, tile indexes), so a few thousand combinations cover a log.
-DESCRIBING_PARAMS = (
-    "service", "request", "query_layers", *LAYER_PARAMS, "tilematrixset", *CRS_PARAMS,
-    "info_format", "infoformat", "format", "outputformat", "tiled", "resulttype",
-)  # fmt: skip
+# Parameters that place a map, a tile or a clicked pixel: they change with every request of
+# a view, while the rest of the query (service, layers, format...) repeats all day. Clients
+# write them last, so the query is cut before its trailing run of these and the rest is
+# described once (cached); only the placing values are read for every request.
+PLACE_PARAMS = frozenset(
+    {"bbox", "width", "height", "tilematrix", "tilerow", "tilecol", "x", "y", "i", "j"}
+)
 
 
 def from_kvp(
-    params: Params,
+    query: str | None,
     path_service: str | None = None,
     workspace: str | None = None,
     path_layer: str | None = None,
     tiled: bool = False,
 ) -> OgcInfo | None:
-    """A KVP request; `path_service` comes from /wms, /wfs... when SERVICE is omitted."""
-    described = _describe_kvp(
-        tuple(map(params.get, DESCRIBING_PARAMS)), path_service, workspace, path_layer, tiled
-    )
+    """A KVP request; `path_service` comes from /wms, /wfs... when SERVICE is omitted.
+
+    The returned OgcInfo may be shared with other requests (read-only, like `AppMatch`).
+    """
+    head, tail = split_place(query or "")
+    described = _describe_kvp(head, path_service, workspace, path_layer, tiled)
     if described is None:
         return None
-    service, request, layers, crs, output_format, tiled, download = described
+    info, place = described
+    if tail:
+        place = _place_params(tail) | place  # the head's own come first, so they win
+    if not place:
+        return info
     return OgcInfo(
-        service,
-        request,
-        list(layers),
-        crs,
-        output_format,
-        parse_bbox(params.get("bbox")),
-        parse_int(params.get("width")),
-        parse_int(params.get("height")),
-        tiled,
-        download,
+        info.service,
+        info.request,
+        info.layers,
+        info.crs,
+        info.format,
+        parse_bbox(place.get("bbox")),
+        parse_int(place.get("width")),
+        parse_int(place.get("height")),
+        info.tiled,
+        info.download,
     )
 
 
-_Described = tuple[str, str | None, tuple[str, ...], str | None, str | None, bool, bool]
+def split_place(query: str) -> tuple[str, str]:
+    """``(head, tail)`` of a raw query: `tail` is its trailing run of PLACE_PARAMS."""
+    head = query
+    while head:
+        rest, _, last = head.rpartition("&")
+        if last.partition("=")[0].lower() not in PLACE_PARAMS:
+            break
+        head = rest
+    return head, query[len(head) :]
+
+
+def _place_params(tail: str) -> dict[str, str]:
+    """The first non-empty value of each placing parameter of `tail`, still encoded."""
+    place: dict[str, str] = {}
+    for pair in reversed(tail.split("&")):  # reversed: the first occurrence is set last
+        name, _, value = pair.partition("=")
+        if value:
+            place[name.lower()] = value
+    return place
 
 
 @lru_cache(maxsize=8192)
 def _describe_kvp(
-    values: tuple[str | None, ...],
+    head: str,
     path_service: str | None,
     workspace: str | None,
     path_layer: str | None,
     tiled: bool,
-) -> _Described | None:
-    """The cached part of `from_kvp`; `values` follow DESCRIBING_PARAMS."""
-    params = Params(
-        {name: value for name, value in zip(DESCRIBING_PARAMS, values, strict=True) if value}
-    )
+) -> tuple[OgcInfo, dict[str, str]] | None:
+    """The cached part of `from_kvp`: what `head` asks for, and the placing parameters
+    it holds itself (they come before, so they win over the tail's)."""
+    params = parse_params(head)
     raw_request = params.text("request")
     service = _service(params.text("service") or path_service, raw_request)
     if service is None:
@@ -194,15 +218,16 @@ def _describe_kvp(
     else:
         crs = normalize_crs(params.first(*CRS_PARAMS))
     info_format = params.first("info_format", "infoformat") if feature_info else None
-    return (
+    info = OgcInfo(
         service,
         request,
-        tuple(split_layers(names or path_layer, workspace, service)),
+        split_layers(names or path_layer, workspace, service),
         crs,
         info_format or params.first("format", "outputformat"),
-        tiled or service == "WMTS" or _is_true(params.text("tiled")),
-        (service, request) in DOWNLOADS and not _is_hits(params.text("resulttype")),
+        tiled=tiled or service == "WMTS" or _is_true(params.text("tiled")),
+        download=(service, request) in DOWNLOADS and not _is_hits(params.text("resulttype")),
     )
+    return info, {name: params[name] for name in ("bbox", "width", "height") if name in params}
 
 
 def _service(written: str | None, raw_request: str | None) -> str | None:
