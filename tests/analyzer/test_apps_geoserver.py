@@ -249,3 +249,9 @@ def test_requests_of_one_view_differ_only_by_their_placing_values():
 def test_a_capabilities_request_without_placing_values_has_none():
     info = ogc("/geoserver/wms", "SERVICE=WMS&REQUEST=GetCapabilities")
     assert info.bbox is None and info.width is None and info.height is None
+
+
+def test_placing_values_written_after_an_html_ampersand_are_still_read():
+    info = ogc("/geoserver/wms", f"{GETMAP}&amp;BBOX=1,2,3,4&amp;WIDTH=256&HEIGHT=128")
+    assert info.bbox == [1.0, 2.0, 3.0, 4.0]
+    assert (info.width, info.height) == (256, 128)
