@@ -133,8 +133,10 @@ def canonical_request(value: str | None) -> str | None:
 # Parameters that place a map, a tile or a clicked pixel: they change with every request of
 # a view, while the rest of the query (service, layers, format...) repeats all day. They are
 # cut out of the query, the rest is described once (cached), and only BBOX, WIDTH and HEIGHT
-# are read for every request. One regex split does the cutting in C.
-_PLACE = re.compile(r"(?:^|&)(bbox|width|height|tilematrix|tilerow|tilecol|[xyij])=([^&]*)", re.I)
+# are read for every request.
+PLACE_PARAMS = frozenset(
+    {"bbox", "width", "height", "tilematrix", "tilerow", "tilecol", "x", "y", "i", "j"}
+)
 PLACE_VALUES = ("bbox", "width", "height")  # the placing parameters OgcInfo keeps
 
 
@@ -175,13 +177,16 @@ def from_kvp(
 def split_place(query: str) -> tuple[str, dict[str, str]]:
     """``(rest, place)``: the raw query without its placing parameters, and the first
     non-empty value of each of PLACE_VALUES among them, still encoded."""
-    parts = _PLACE.split(query)  # rest, name, value, rest, name, value, ..., rest
+    rest: list[str] = []
     place: dict[str, str] = {}
-    for index in range(len(parts) - 3, 0, -3):  # backwards: the first occurrence wins
-        name, value = parts[index].lower(), parts[index + 1]
-        if value and name in PLACE_VALUES:
+    for pair in query.split("&"):
+        name, _, value = pair.partition("=")
+        name = name.lower()
+        if name not in PLACE_PARAMS:
+            rest.append(pair)
+        elif value and name in PLACE_VALUES and name not in place:
             place[name] = value
-    return "".join(parts[::3]), place
+    return "&".join(rest), place
 
 
 @lru_cache(maxsize=8192)
