@@ -14,8 +14,10 @@ A bad line never stops a file: it becomes a `Reject` with a reason from a small 
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import logging
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -46,6 +48,27 @@ def tune_gc() -> None:
     a fifth of the time collecting nothing."""
     gc.freeze()  # what is alive now (modules, caches' owners) never needs scanning
     gc.set_threshold(50_000, 20, 100)
+    _keep_freed_heap()
+
+
+# glibc's mallopt parameters, and the values we set (bytes).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_TRIM_THRESHOLD, _MMAP_THRESHOLD = 32 << 20, 4 << 20
+
+
+def _keep_freed_heap() -> None:
+    """A block's records are freed together, leaving the top of the heap free: glibc gives
+    it back to the kernel, and the next block faults every page in again (in a forked
+    worker, a sixth of its time went to page faults). Fixed thresholds keep up to 32 MiB
+    mapped for the next block; memory stays flat."""
+    try:
+        if not os.confstr("CS_GNU_LIBC_VERSION"):
+            return
+    except (ValueError, OSError):  # not glibc (musl has no mallopt)
+        return
+    libc = ctypes.CDLL(None)
+    libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
+    libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
 
 
 @dataclass(slots=True)
