@@ -83,6 +83,26 @@ FAMILIES = {
         "count(*), sum(bytes)",
     ),
 }
+# Daily rollups with fewer dimensions (one level, for the daily time series), as FAMILIES.
+DAILY_ROLLUPS = {
+    "traffic_daily": (
+        "site, app, org",
+        "site, app, org",
+        "analytics.requests",
+        "requests, bytes, errors, timed, duration_ms_sum, duration_ms_max, "
+        + ", ".join(b.column for b in LATENCY_BINS),
+        "count(*), sum(bytes), count(*) FILTER (WHERE status >= 400), count(duration_ms),"
+        " sum(duration_ms), max(duration_ms), "
+        + ", ".join(f"count(*) FILTER (WHERE {b.condition('duration_ms')})" for b in LATENCY_BINS),
+    ),
+    "ogc_services_daily": (
+        "site, ogc_service, ogc_request, org",
+        "site, ogc_service, ogc_request, org",
+        "analytics.requests WHERE ogc_service IS NOT NULL",
+        "requests, bytes, errors, layers",
+        "count(*), sum(bytes), count(*) FILTER (WHERE status >= 400), sum(layer_count)",
+    ),
+}
 
 
 @pytest.fixture(scope="module")
@@ -109,13 +129,24 @@ def _plain(value: object) -> object:
 @pytest.mark.parametrize("family", FAMILIES)
 @pytest.mark.parametrize("level", LEVELS)
 def test_aggregate_rows_equal_sql_over_raw_rows(loaded, family, level):
-    dims, raw_dims, raw_from, measures, raw_measures = FAMILIES[family]
-    actual = _rows(loaded, f"SELECT bucket, {dims}, {measures} FROM analytics.{family}_{level}")
+    _assert_rows_equal_raw(loaded, f"{family}_{level}", LEVELS[level], *FAMILIES[family])
+
+
+@pytest.mark.parametrize("name", DAILY_ROLLUPS)
+def test_daily_rollup_rows_equal_sql_over_raw_rows(loaded, name):
+    _assert_rows_equal_raw(loaded, name, "1 day", *DAILY_ROLLUPS[name])
+
+
+def _assert_rows_equal_raw(
+    conn: psycopg.Connection, relation: str, width: str, *columns: str
+) -> None:
+    dims, raw_dims, raw_from, measures, raw_measures = columns
+    actual = _rows(conn, f"SELECT bucket, {dims}, {measures} FROM analytics.{relation}")
     expected = _rows(
-        loaded,
+        conn,
         f"SELECT time_bucket(%(width)s::interval, ts, 'Europe/Paris'), {raw_dims}, "
         f"{raw_measures} FROM {raw_from} GROUP BY 1, {raw_dims}",
-        {"width": LEVELS[level]},
+        {"width": width},
     )
     assert len(actual) > 10, "the data set must exercise this aggregate"
     assert actual == expected
@@ -211,6 +242,23 @@ def test_distinct_users_from_users_daily_equal_distinct_users_of_raw_rows(loaded
         {"period": period},
     )
     assert actual == expected
+
+
+def test_distinct_count_of_user_names_equals_count_distinct_of_raw_rows(loaded):
+    actual = _rows(
+        loaded,
+        "SELECT site, org, analytics.distinct_count(array_agg(user_name))"
+        " FROM analytics.users_daily GROUP BY 1, 2",
+    )
+    expected = _rows(
+        loaded,
+        "SELECT site, org, count(DISTINCT user_name) FROM analytics.requests"
+        " WHERE user_name IS NOT NULL GROUP BY 1, 2",
+    )
+    assert actual == expected
+    assert any(count > 1 for *_, count in actual), "the data set must repeat users"
+    nulls = "SELECT analytics.distinct_count(ARRAY['a', NULL, 'a', 'b'])"
+    assert loaded.execute(nulls).fetchone()[0] == 2
 
 
 def test_users_by_role_view_counts_each_role_of_a_user(loaded):

@@ -62,6 +62,12 @@ TWINS = {
         "r.ogc_service IS NOT NULL",
         {**COUNTS, "layers": "sum(r.layer_count)"},
     ),
+    "traffic_daily": Twin("analytics.requests r", "true", {**COUNTS, **LATENCY}),
+    "ogc_services_daily": Twin(
+        "analytics.requests r",
+        "r.ogc_service IS NOT NULL",
+        {**COUNTS, "layers": "sum(r.layer_count)"},
+    ),
     "catalog_daily": Twin("analytics.requests r", "r.catalog_action IS NOT NULL", COUNTS),
     "errors_daily": Twin(
         "analytics.requests r",

@@ -84,7 +84,7 @@ def test_a_chart_naming_an_unknown_metric_fails_naming_its_template(tmp_path):
     shutil.copytree(bundle.TEMPLATES, templates)
     chart = templates / "charts" / "overview_top_orgs.yaml.j2"
     chart.write_text(chart.read_text().replace("[requests, bytes]", "[requests, hits]"))
-    expected = r"charts/overview_top_orgs.yaml.j2: .* not in dataset requests_daily: hits"
+    expected = r"charts/overview_top_orgs.yaml.j2: .* not in dataset traffic_daily: hits"
     with pytest.raises(AssetsError, match=expected):
         bundle.render(settings.from_env({"ANALYTICS_READER_URL": READER}), templates)
 

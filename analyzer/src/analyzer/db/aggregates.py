@@ -119,6 +119,9 @@ AGGREGATES: tuple[Aggregate, ...] = (
     *_hierarchy("catalog", "analytics.requests"),
     *_hierarchy("errors", "analytics.requests"),
     Aggregate("users_daily", "daily", "users_daily.sql", "analytics.requests"),
+    # Fewer dimensions for the dashboards' daily time series (migration 0005).
+    Aggregate("traffic_daily", "daily", "traffic_daily.sql", "analytics.requests_hourly"),
+    Aggregate("ogc_services_daily", "daily", "ogc_services_daily.sql", "analytics.ogc_hourly"),
 )
 
 
@@ -129,7 +132,7 @@ def template_context(edition_name: str, timezone: str) -> dict[str, object]:
         "timezone": timezone,
         "latency_bins": LATENCY_BINS,
         "aggregates": AGGREGATES,
-        "select": lambda agg: select_sql(agg, timezone),
+        "select": lambda agg, source=None: select_sql(agg, timezone, source),
     }
 
 
