@@ -1,7 +1,7 @@
 """Parsing one input with several processes, output in input order.
 
 The parent reads the input (plain, gzip or stdin alike) and cuts it at line boundaries
-into chunks of 256 KiB, numbering each chunk's first line; workers parse and encode;
+into chunks of 128 KiB, numbering each chunk's first line; workers parse and encode;
 the parent writes the results in order. At most two chunks per worker are in flight, so
 memory stays flat whatever the input size.
 """
@@ -17,7 +17,7 @@ from analyzer.errors import InputError
 from analyzer.output import ENCODERS, Encoder
 from analyzer.parsing import LineParser, Parsed, ParseSetup, tune_gc
 
-CHUNK_SIZE = 256 << 10  # smaller chunks keep less in flight; 1 MiB cost 60 MB more
+CHUNK_SIZE = 128 << 10  # less in flight: 256 KiB cost 20 MB more, 1 MiB 80 MB, at the same speed
 IN_FLIGHT_PER_JOB = 2
 
 WARM_UP_BYTES = 64 << 10

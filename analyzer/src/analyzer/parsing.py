@@ -53,13 +53,13 @@ def tune_gc() -> None:
 
 # glibc's mallopt parameters, and the values we set (bytes).
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-_TRIM_THRESHOLD, _MMAP_THRESHOLD = 32 << 20, 4 << 20
+_TRIM_THRESHOLD, _MMAP_THRESHOLD = 16 << 20, 2 << 20
 
 
 def _keep_freed_heap() -> None:
     """A block's records are freed together, leaving the top of the heap free: glibc gives
     it back to the kernel, and the next block faults every page in again (in a forked
-    worker, a sixth of its time went to page faults). Fixed thresholds keep up to 32 MiB
+    worker, a sixth of its time went to page faults). Fixed thresholds keep up to 16 MiB
     mapped for the next block; memory stays flat."""
     try:
         if not os.confstr("CS_GNU_LIBC_VERSION"):
