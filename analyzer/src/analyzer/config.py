@@ -116,6 +116,17 @@ def load(path: str | Path) -> Settings:
     return settings_from(Node(document, file))
 
 
+def chosen_sites(settings: Settings, name: str | None, path: str | Path) -> tuple[SiteConfig, ...]:
+    """Every site, or the one named `name` (``--site``); a ConfigError lists the known ones."""
+    if name is None:
+        return settings.sites
+    chosen = tuple(site for site in settings.sites if site.name == name)
+    if not chosen:
+        known = ", ".join(site.name for site in settings.sites)
+        raise ConfigError(f"{path}: no site named {name!r} (sites: {known})")
+    return chosen
+
+
 def settings_from(root: Node) -> Settings:
     root.mapping(TOP_KEYS, required=("sites",))
     sites = tuple(_site(node) for node in root.get("sites").items())

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 
 from analyzer.errors import InputError
 from analyzer.output import ENCODERS, Encoder
-from analyzer.parsing import LineParser, Parsed, ParseSetup, tune_gc
+from analyzer.parsing import LineParser, Parsed, ParseSetup, tune_runtime
 
 CHUNK_SIZE = 128 << 10  # less in flight: 256 KiB cost 20 MB more, 1 MiB 80 MB, at the same speed
 IN_FLIGHT_PER_JOB = 2
@@ -80,7 +80,7 @@ def parse_parallel(
         return
     _prepare_worker(setup, output, first[0])
     # fork, not spawn: the workers must inherit the prepared parser.
-    with multiprocessing.get_context("fork").Pool(jobs, tune_gc) as pool:
+    with multiprocessing.get_context("fork").Pool(jobs, tune_runtime) as pool:
         pending: deque = deque()
         error: InputError | None = None
         try:

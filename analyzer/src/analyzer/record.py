@@ -10,6 +10,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+# No __slots__ on these dataclasses: orjson serialises a dataclass from its __dict__ two to
+# three times faster, and `analyzer parse` writes one per line.
+
 
 @dataclass
 class OgcInfo:

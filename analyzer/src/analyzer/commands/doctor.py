@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
 from analyzer import config, doctor
+from analyzer.commands import add_config_and_site
 from analyzer.errors import ExitCode
 
 log = logging.getLogger(__name__)
@@ -21,8 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "to fix it. Exit status 1 when something would make the nightly job miss or miscount "
         "data; warnings alone exit 0.",
     )
-    parser.add_argument("--config", required=True, type=Path, help="configuration file")
-    parser.add_argument("--site", help="only this site (default: every site)")
+    add_config_and_site(parser)
     parser.add_argument(
         "--user",
         metavar="ACCOUNT",

@@ -14,7 +14,7 @@ from analyzer.errors import AnalyzerError, ExitCode, InputError
 from analyzer.formats import AUTO, PRESETS, SAMPLE_LINES, detect_format
 from analyzer.output import ENCODERS
 from analyzer.parallel import parse_parallel
-from analyzer.parsing import ParseSetup, Tally, parse_serial, tune_gc
+from analyzer.parsing import ParseSetup, Tally, parse_serial, tune_runtime
 from analyzer.privacy import key_from_env
 from analyzer.reader import open_log, read_blocks, split_lines
 from analyzer.settings import IP_MODES, USER_MODES, SiteConfig
@@ -57,7 +57,7 @@ def handle(args: argparse.Namespace) -> int:
         name=args.site, timezone=args.timezone, ip_mode=args.ip_mode, user_mode=args.user_mode
     )
     key = key_from_env(os.environ)
-    tune_gc()
+    tune_runtime()
     out = sys.stdout.buffer
     out.write(ENCODERS[args.output]().header())
     total, failed = Tally(), 0

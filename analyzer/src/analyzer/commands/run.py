@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from pathlib import Path
 
 from analyzer import config, progress
+from analyzer.commands import add_config_and_site
 from analyzer.db import ingest
-from analyzer.errors import AnalyzerError, ConfigError, ExitCode
+from analyzer.errors import AnalyzerError, ExitCode
 from analyzer.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(oldest first, each in one transaction), refresh the rollups they touched, then "
         "apply retention.",
     )
-    parser.add_argument("--config", required=True, type=Path, help="configuration file")
-    parser.add_argument("--site", help="only this site (default: every site)")
+    add_config_and_site(parser)
     parser.add_argument(
         "--dry-run", action="store_true", help="list the files a run would load, load nothing"
     )
@@ -43,9 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     settings = config.load(args.config)
-    if args.site and args.site not in {site.name for site in settings.sites}:
-        known = ", ".join(site.name for site in settings.sites)
-        raise ConfigError(f"{args.config}: no site named {args.site!r} (sites: {known})")
+    config.chosen_sites(settings, args.site, args.config)  # an unknown name fails here
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs: give 1 or more")
     return run_and_summarize(settings, site=args.site, dry_run=args.dry_run, jobs=args.jobs)

@@ -38,7 +38,7 @@ from analyzer.db.copy import RowEncoder
 from analyzer.db.discover import Candidate
 from analyzer.errors import AnalyzerError, InputError
 from analyzer.formats import AUTO, SAMPLE_LINES, LogFormat, build_format, detect_format
-from analyzer.parsing import LineParser, Tally, tune_gc
+from analyzer.parsing import LineParser, Tally, tune_runtime
 from analyzer.pipeline import SiteContext
 from analyzer.privacy import key_from_env
 from analyzer.reader import BLOCK_SIZE, open_log, read_blocks, split_lines
@@ -174,7 +174,7 @@ def _child_main(
             other.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what a ^C means
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    tune_gc()
+    tune_runtime()
     try:
         for batch in produce(job, worker, workers):
             sender.send(batch)

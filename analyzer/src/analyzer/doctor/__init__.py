@@ -12,12 +12,12 @@ the fix; an ``ERROR`` one means the nightly job would miss or miscount data.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 import psycopg
 
+from analyzer.config import chosen_sites
 from analyzer.db import connect
 from analyzer.db.discover import rotated_files
 from analyzer.doctor.access import Account
@@ -26,7 +26,7 @@ from analyzer.doctor.findings import Finding, Severity
 from analyzer.doctor.ledger import check_ledger, covered_days
 from analyzer.doctor.lines import check_sample
 from analyzer.doctor.sample import log_format, sample_file
-from analyzer.errors import ConfigError, DatabaseError, InputError
+from analyzer.errors import DatabaseError, InputError
 from analyzer.settings import LogSource, Settings, SiteConfig
 
 __all__ = ["Account", "Finding", "Severity", "examine"]
@@ -43,7 +43,7 @@ def examine(
     today: date | None = None,
 ) -> list[Finding]:
     """Every deviation of the chosen sites (all by default); ``today`` in each site's zone."""
-    sites = list(_chosen(settings, site, config))
+    sites = chosen_sites(settings, site, config)
     findings = []
     for chosen in sites:
         zone = ZoneInfo(chosen.timezone)
@@ -72,7 +72,7 @@ def examine_log(
 
 
 def _ledger(
-    settings: Settings, sites: list[SiteConfig], today: date | None, config: str
+    settings: Settings, sites: tuple[SiteConfig, ...], today: date | None, config: str
 ) -> list[Finding]:
     if not settings.database_url:
         log.info("no database configured (database_url, ANALYZER_DATABASE_URL): ledger not checked")
@@ -91,15 +91,3 @@ def _ledger(
     except (DatabaseError, psycopg.Error) as exc:  # the file checks still stand
         fix = "check database_url / ANALYZER_DATABASE_URL and that the server runs"
         return [Finding(site.name, "database", f"ledger not checked: {exc}", fix) for site in sites]
-
-
-def _chosen(settings: Settings, name: str | None, config: str) -> Iterator[SiteConfig]:
-    if name is None:
-        yield from settings.sites
-        return
-    for site in settings.sites:
-        if site.name == name:
-            yield site
-            return
-    known = ", ".join(site.name for site in settings.sites)
-    raise ConfigError(f"{config}: no site named {name!r} (sites: {known})")
