@@ -31,6 +31,9 @@ class AppMatch:
     ogc: OgcInfo | None = None
     catalog: CatalogInfo | None = None
     action: str | None = None  # app-specific: "export", "account_new", "print"...
+    # How `ogc` reads the query's placing parameters (ogc.PLACED_KVP...), which the
+    # router cuts out of the query before describing it; None: it does not read them.
+    placing: str | None = None
 
 
 class AppModule(Protocol):

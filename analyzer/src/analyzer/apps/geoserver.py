@@ -29,9 +29,12 @@ def describe(method: str, subpath: str, query: str | None) -> AppMatch:
     parts = segments(subpath)
     if len(parts) > 2 and parts[1] == "gwc":
         return geowebcache.describe_parts(parts[2:], query, workspace=unquote(parts[0]))
-    info = _kvp(parts, query) or _features_api(parts, query)
+    info = _kvp(parts, query)
     if info:
-        return AppMatch(NAME, ogc=info)
+        return AppMatch(NAME, ogc=info, placing=ogc.PLACED_KVP)
+    info = _features_api(parts, query)
+    if info:
+        return AppMatch(NAME, ogc=info, placing=ogc.PLACED_BBOX)
     return TABLE.match(parts)
 
 

@@ -8,6 +8,7 @@ when the request is not an OGC request.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from urllib.parse import unquote
 
@@ -138,6 +139,9 @@ PLACE_PARAMS = frozenset(
     {"bbox", "width", "height", "tilematrix", "tilerow", "tilecol", "x", "y", "i", "j"}
 )
 PLACE_VALUES = ("bbox", "width", "height")  # the placing parameters OgcInfo keeps
+# How a request's OgcInfo reads the placing values (see `placed` and `Router.classify`).
+PLACED_KVP = "kvp"  # BBOX, WIDTH and HEIGHT
+PLACED_BBOX = "bbox"  # BBOX only (OGC API Features)
 
 
 def from_kvp(
@@ -158,20 +162,22 @@ def from_kvp(
     info, oddly_placed = described
     if oddly_placed:  # a placing name the split missed (``amp;bbox``): the exact reading
         place = parse_params(query)
-    if not place:
-        return info
+    return placed(info, PLACED_KVP, place) if place else info
+
+
+def placed(info: OgcInfo, placing: str, place: Mapping[str, str]) -> OgcInfo:
+    """`info`, described from a query without its placing parameters, with their values
+    (`place`, from `split_place`) read back as `placing` says."""
+    bbox = parse_bbox(place.get("bbox"))
+    if placing == PLACED_BBOX:
+        width, height = info.width, info.height
+    else:
+        width, height = parse_int(place.get("width")), parse_int(place.get("height"))
+    # Positional: dataclasses.replace costs more than the rest of this function.
     return OgcInfo(
-        info.service,
-        info.request,
-        info.layers,
-        info.crs,
-        info.format,
-        parse_bbox(place.get("bbox")),
-        parse_int(place.get("width")),
-        parse_int(place.get("height")),
-        info.tiled,
-        info.download,
-    )
+        info.service, info.request, info.layers, info.crs, info.format, bbox, width, height,
+        info.tiled, info.download,
+    )  # fmt: skip
 
 
 def split_place(query: str) -> tuple[str, dict[str, str]]:
@@ -180,6 +186,9 @@ def split_place(query: str) -> tuple[str, dict[str, str]]:
     rest: list[str] = []
     place: dict[str, str] = {}
     for pair in query.split("&"):
+        if pair[:1] not in _PLACE_INITIALS:  # most parameters: no partition, no lower
+            rest.append(pair)
+            continue
         name, _, value = pair.partition("=")
         name = name.lower()
         if name not in PLACE_PARAMS:
@@ -187,6 +196,23 @@ def split_place(query: str) -> tuple[str, dict[str, str]]:
         elif value and name in PLACE_VALUES and name not in place:
             place[name] = value
     return "&".join(rest), place
+
+
+def may_place(query: str) -> bool:
+    """False when `query` surely holds no placing parameter: a cheap test before
+    `split_place` (which is exact)."""
+    lowered = query.lower()
+    return (
+        "bbox" in lowered or "width" in lowered or "height" in lowered or "tile" in lowered
+        or lowered[:1] in _LETTER_NAMES
+        or "&x" in lowered or "&y" in lowered or "&i" in lowered or "&j" in lowered
+    )  # fmt: skip
+
+
+_PLACE_INITIALS = frozenset(name[0] for name in PLACE_PARAMS) | frozenset(
+    name[0].upper() for name in PLACE_PARAMS
+)
+_LETTER_NAMES = frozenset(name for name in PLACE_PARAMS if len(name) == 1)
 
 
 @lru_cache(maxsize=8192)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 
+from analyzer.apps import ogc
 from analyzer.apps.base import AppMatch, AppModule
 from analyzer.apps.registry import FALLBACK, MODULES
 from analyzer.errors import ConfigError
@@ -25,8 +27,11 @@ class Router:
     that gets every path no prefix matches (``other`` by default).
 
     Modules are pure functions of (method, path, query), and logs repeat the same request
-    lines (catalog searches, tiles, legends) all day: `classify` caches its answers, so
-    requests share them and must treat them as read-only.
+    lines (catalog searches, tiles, legends) all day: `describe` caches its answers, so
+    requests share them and must treat them as read-only. The parameters that place a
+    map or a tile (BBOX, WIDTH, TILEROW...) change with every request of a view, so
+    `classify` cuts them out of the query before describing it, and the OGC description
+    reads them back (`AppMatch.placing`): the rest of the query is described once.
     """
 
     def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
@@ -38,15 +43,36 @@ class Router:
         for prefix in sorted(routes, key=len, reverse=True):
             segment = prefix[1:].partition("/")[0]
             self._by_segment.setdefault(segment, []).append((prefix, MODULES[routes[prefix]]))
-        self.classify = lru_cache(maxsize=CACHED_REQUESTS)(self._classify)
+        self.describe = lru_cache(maxsize=CACHED_REQUESTS)(self._describe)
 
-    def _classify(self, method: str, path: str, query: str | None) -> AppMatch:
+    def classify(self, method: str, path: str, query: str | None) -> AppMatch:
+        """What the request asked for (the modules' answer, read-only)."""
+        if not query or has_odd_names(query):
+            return self.describe(method, path, query)
+        head, place = ogc.split_place(query)
+        return placed(self.describe(method, path, head), place)
+
+    def _describe(self, method: str, path: str, query: str | None) -> AppMatch:
         segment = path[1:].partition("/")[0]
         for prefix, module in self._by_segment.get(segment, ()):
             size = len(prefix)
             if path.startswith(prefix) and (len(path) == size or path[size] == "/"):
                 return module.describe(method, path[size:], query)
         return self._fallback.describe(method, path, query)
+
+
+def placed(match: AppMatch, place: Mapping[str, str]) -> AppMatch:
+    """`match`, described without the placing parameters, with their values `place`."""
+    if not place or match.placing is None or match.ogc is None:
+        return match
+    info = ogc.placed(match.ogc, match.placing, place)
+    return AppMatch(match.app, info, match.catalog, match.action, match.placing)
+
+
+# A parameter name that is encoded (%xx) or was copied from HTML (amp;bbox): only the
+# full reading of the query (`base.parse_params`) knows which parameter it is.
+ODD_NAME = r"(?:^|&)[^=&]*[%;]"
+has_odd_names = re.compile(ODD_NAME).search
 
 
 def _checked(overrides: Mapping[str, str]) -> dict[str, str]:

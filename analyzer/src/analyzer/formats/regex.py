@@ -75,12 +75,27 @@ def split_request(line: str) -> tuple[str, str]:
     return method, target
 
 
-def _join_query(path: str, args: str | None) -> str:
+def join_query(path: str, args: str | None) -> str:
     return f"{path}?{args}" if args and args != "-" else path
 
 
-def _duration_ms(millis: str | None, micros: str | None, upstream: str | None) -> float | None:
-    """The duration of formats that do not write it in seconds."""
+INT8_MAX = 2**63 - 1
+
+
+def byte_count(size: str | None) -> int | None:
+    """'-' and counts past 64 bits (a forged line: no response is that big) are None."""
+    if size is None or size == "-":
+        return None
+    count = int(size)
+    return count if count <= INT8_MAX else None
+
+
+def duration_ms(
+    seconds: str | None, millis: str | None, micros: str | None, upstream: str | None
+) -> float | None:
+    """The duration in milliseconds, from whichever unit the format wrote."""
+    if seconds and seconds != "-":
+        return float(seconds) * 1000.0
     if millis is not None:
         return float(millis)
     if micros is not None:
@@ -95,6 +110,34 @@ def _secproxy_identity(field: str) -> tuple[str | None, str | None, list[str]]:
     name, _, rest = field.partition("|")
     org, _, roles = rest.partition("|")
     return user_or_none(name), text_or_none(org), split_roles(roles)
+
+
+def identity(
+    user: str | None,
+    secuser: str | None,
+    secname: str | None,
+    org: str | None,
+    roles: str | None,
+) -> tuple[str | None, str | None, list[str]]:
+    """``(user, org, roles)`` from the groups that carry them."""
+    if secuser is not None:
+        return _secproxy_identity(secuser)
+    return user_or_none(secname) or user_or_none(user), text_or_none(org), split_roles(roles)
+
+
+def method_and_target(
+    request: str | None,
+    method: str | None,
+    uri: str | None,
+    path: str | None,
+    query: str | None,
+    args: str | None,
+) -> tuple[str, str]:
+    """``(method, target)`` from the request line, or from its parts."""
+    if request is not None:
+        return split_request(unescape(request))
+    assert method is not None  # RegexFormat checks that a format has one or the other
+    return method, uri if uri is not None else join_query(path or "", args) + (query or "")
 
 
 # Every group `parse` reads, in its unpacking order; a format lacking one reads None.
@@ -138,14 +181,14 @@ class RegexFormat:
         # by number in one call and is straight-line code.
         self.pattern = re.compile(f"{pattern}(?P<{_ABSENT}>{_NEVER})?")
         self._indices = _indices(self.pattern)
-        self._fast = re.compile(_fast_source(self.pattern.pattern, groups))
-        self._fast_indices = _indices(self._fast)
-        self._time = time_reader
+        self.fast = re.compile(_fast_source(self.pattern.pattern, groups))
+        self.fast_indices = _indices(self.fast)
+        self.read_time = time_reader
 
     def parse(self, line: str) -> RawRequest:
-        # The hot path of the whole analyzer: inlined tests, one group() call.
-        match = None if "\\" in line else self._fast.match(line)
-        indices = self._fast_indices
+        # One group() call reads every group (see _indices).
+        match = None if "\\" in line else self.fast.match(line)
+        indices = self.fast_indices
         if match is None:  # escapes, or an odd request line: the exact pattern decides
             match, indices = self.pattern.match(line), self._indices
             if match is None:
@@ -155,18 +198,11 @@ class RegexFormat:
          status, size, dur_s, dur_ms, dur_us, dur_up, referer, agent) = match.group(*indices)
         # fmt: on
         try:
-            ts = self._time(time)
+            ts = self.read_time(time)
         except (ValueError, KeyError) as exc:
             raise LineRejected("bad timestamp", time) from exc
-        if request is not None:
-            method, target = split_request(unescape(request))
-        else:
-            target = uri if uri is not None else _join_query(path, args) + (query or "")
-        if secuser is not None:
-            user, org, role_list = _secproxy_identity(secuser)
-        else:
-            user = user_or_none(secname) or user_or_none(user)
-            org, role_list = text_or_none(org), split_roles(roles)
+        method, target = method_and_target(request, method, uri, path, query, args)
+        user, org, role_list = identity(user, secuser, secname, org, roles)
         return RawRequest(
             ts,
             None if ip is None or ip == "-" else ip,
@@ -176,11 +212,8 @@ class RegexFormat:
             method,
             target,
             int(status),
-            None if size is None or size == "-" else int(size),
-            # nginx's $request_time first: the usual case costs no call.
-            float(dur_s) * 1000.0
-            if dur_s and dur_s != "-"
-            else _duration_ms(dur_ms, dur_us, dur_up),
+            byte_count(size),
+            duration_ms(dur_s, dur_ms, dur_us, dur_up),
             None if referer is None or referer == "-" else text_or_none(referer),
             None if agent is None or agent == "-" else text_or_none(agent),
         )
