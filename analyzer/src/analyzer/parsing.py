@@ -6,7 +6,7 @@ Shared by ``analyzer parse`` and the database load:
     for block in read_blocks(stream, source):
         records, rejects, tally = parser.parse_block(block)  # line numbers run on
 
-or, with encoding done as well, `parse_serial` here and `parallel.parse_parallel`.
+or, encoded from pieces cached per value, `fastpath.FastParser` (see `parallel`, `db.producer`).
 
 A bad line never stops a file: it becomes a `Reject` with a reason from a small fixed set
 (``empty``, ``binary``, ``too long``, the format's reasons such as ``no match``...).
@@ -20,13 +20,12 @@ import logging
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from analyzer.formats import build_format
 from analyzer.formats.base import LineRejected, LogFormat
-from analyzer.output import ENCODERS
 from analyzer.pipeline import SiteContext, to_request
 from analyzer.reader import MAX_LINE
 from analyzer.record import Request
@@ -36,7 +35,7 @@ log = logging.getLogger(__name__)
 
 # C0 controls other than tab, CR and LF, and DEL: no text log holds them unescaped.
 _BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SUSPECT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # the same, or CR
+_SUSPECT_BYTES = bytes([*range(9), *range(11, 32), 127])  # the same, or CR
 EXCERPT = 300  # characters of a rejected line kept in the rejects file
 # Control characters are written escaped, so a rejects file stays one line per reject.
 _VISIBLE = {code: f"\\x{code:02x}" for code in (*range(9), *range(10, 32), 127)}
@@ -126,13 +125,6 @@ class ParseSetup:
 Parsed = tuple[bytes, list[Reject], Tally]
 
 
-def parse_serial(setup: ParseSetup, output: str, blocks: Iterable[bytes]) -> Iterator[Parsed]:
-    parser, encoder = setup.parser(), ENCODERS[output]()
-    for block in blocks:
-        records, rejects, tally = parser.parse_block(block)
-        yield encoder.encode(records), rejects, tally
-
-
 class LineParser:
     """Parses the lines of one source in order; `line_no` counts every line."""
 
@@ -145,18 +137,20 @@ class LineParser:
 
     def parse_block(self, block: bytes) -> tuple[list[Request], list[Reject], Tally]:
         """The block's records and rejects, and their counts."""
+        lines, clean = split_block(block)
+        records, rejects = self.parse_lines(enumerate(lines, self.line_no + 1), clean)
+        tally = Tally(len(lines), len(records), Counter(r.reason for r in rejects))
+        self.line_no += len(lines)
+        return records, rejects, tally
+
+    def parse_lines(
+        self, numbered: Iterable[tuple[int, str]], clean: bool
+    ) -> tuple[list[Request], list[Reject]]:
+        """Records and rejects of ``(line_no, line)`` pairs; `clean` as `split_block` says."""
         records: list[Request] = []
         rejects: list[Reject] = []
-        parse, site, line_no = self.fmt.parse, self.site, self.line_no
-        # Decoding and screening the whole block at once is much cheaper than per line;
-        # invalid UTF-8 (a Latin-1 user agent) is kept, escaped as nginx escapes bytes.
-        text = block.decode("utf-8", "backslashreplace")
-        clean = _SUSPECT.search(text) is None
-        lines = text.split("\n")
-        if lines[-1] == "":
-            lines.pop()
-        for line in lines:
-            line_no += 1
+        parse, site = self.fmt.parse, self.site
+        for line_no, line in numbered:
             try:
                 if len(line) >= MAX_LINE:
                     raise LineRejected("too long", f"{len(line)} characters or more")
@@ -168,14 +162,26 @@ class LineParser:
                     log.exception("%s:%d: internal error", self.source, line_no)
                     self.failed = True
                 rejects.append(self._reject(line, line_no, "internal error", repr(exc)))
-        tally = Tally(line_no - self.line_no, len(records), Counter(r.reason for r in rejects))
-        self.line_no = line_no
-        return records, rejects, tally
+        return records, rejects
 
     def _reject(self, line: str, line_no: int, reason: str, detail: str) -> Reject:
         if not line.strip():
             reason, detail = "empty", ""
         return Reject(self.source, line_no, reason, detail, line[:EXCERPT].translate(_VISIBLE))
+
+
+def split_block(block: bytes) -> tuple[list[str], bool]:
+    """The block's lines, and whether the block is clean (no CR, no control character).
+
+    Decoding and screening the whole block at once is much cheaper than per line; invalid
+    UTF-8 (a Latin-1 user agent) is kept, escaped as nginx escapes bytes."""
+    text = block.decode("utf-8", "backslashreplace")
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    # In UTF-8 these bytes only ever stand for themselves; deleting them is ten times
+    # faster than a regex search of the text.
+    return lines, len(block.translate(None, _SUSPECT_BYTES)) == len(block)
 
 
 def _screened(line: str) -> str:

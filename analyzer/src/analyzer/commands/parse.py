@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from analyzer.errors import AnalyzerError, ExitCode, InputError
 from analyzer.formats import AUTO, PRESETS, SAMPLE_LINES, detect_format
 from analyzer.output import ENCODERS
-from analyzer.parallel import parse_parallel
-from analyzer.parsing import ParseSetup, Tally, parse_serial, tune_runtime
+from analyzer.parallel import parse_parallel, parse_serial
+from analyzer.parsing import ParseSetup, Tally, tune_runtime
 from analyzer.privacy import key_from_env
 from analyzer.reader import open_log, read_blocks, split_lines
 from analyzer.settings import IP_MODES, USER_MODES, SiteConfig

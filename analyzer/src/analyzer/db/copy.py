@@ -9,11 +9,13 @@ same order as its column tuple.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from psycopg import sql
 
-from analyzer.record import OgcInfo, Request
+from analyzer.record import CatalogInfo, OgcInfo, Request
 
 REQUEST_COLUMNS = (
     "ts", "site", "file_id", "line_no", "client_ip", "user_name", "org", "roles",
@@ -95,15 +97,13 @@ class RowEncoder:
             text(req.path), text(req.query), status, integer(req.bytes, INT8_MAX), duration,
             text(req.referer), text(req.user_agent), req.app, req.agent_class,
             text(req.agent_name), NO_OGC if ogc is None else _ogc_values(ogc),
-            NO_CATALOG if catalog is None else f"{catalog.action}\t{text(catalog.uuid)}",
+            _catalog_values(catalog),
         ))  # fmt: skip
         if ogc is None or not ogc.layers:
             return f"{head}{request_row}\n", ""
-        shared = "\t".join((
-            req.app, text(ogc.service), text(ogc.request), _bool(ogc.tiled),
-            _bool(ogc.download), text(ogc.format), text(ogc.crs), org, user, req.agent_class,
-            status, duration,
-        ))  # fmt: skip
+        shared = "\t".join(
+            (layer_ogc_values(req.app, ogc), org, user, req.agent_class, status, duration)
+        )
         layers = "".join([f"{head}{text(layer)}\t{shared}\n" for layer in ogc.layers])
         return f"{head}{request_row}\n", layers
 
@@ -115,6 +115,44 @@ def _ogc_values(ogc: OgcInfo) -> str:
         text(ogc.format), bbox, integer(ogc.width), integer(ogc.height), _bool(ogc.tiled),
         _bool(ogc.download), str(min(len(ogc.layers), INT2_MAX)),
     ))  # fmt: skip
+
+
+def layer_ogc_values(app: str, ogc: OgcInfo) -> str:
+    """The request_layers columns from app to ogc_crs (see LAYER_COLUMNS)."""
+    return "\t".join((
+        app, text(ogc.service), text(ogc.request), _bool(ogc.tiled), _bool(ogc.download),
+        text(ogc.format), text(ogc.crs),
+    ))  # fmt: skip
+
+
+def _catalog_values(catalog: CatalogInfo | None) -> str:
+    return NO_CATALOG if catalog is None else f"{catalog.action}\t{text(catalog.uuid)}"
+
+
+# The COPY text of each `Request` field, for the fast path (analyzer.fastpath).
+# RowEncoder writes the same, inlined; the parity tests hold the two together.
+CELLS: dict[str, Callable[[Any], str]] = {
+    "ts": lambda ts: ts.isoformat(),
+    "line_no": str,
+    "client_ip": text,
+    "user": text,
+    "org": text,
+    "roles": text_array,
+    "method": text,
+    "path": text,
+    "query": text,
+    "status": str,
+    "bytes": lambda value: integer(value, INT8_MAX),
+    "duration_ms": number,
+    "referer": text,
+    "user_agent": text,
+    "app": str,
+    "agent_class": str,
+    "agent_name": text,
+    "ogc": lambda ogc: NO_OGC if ogc is None else _ogc_values(ogc),
+    "catalog": _catalog_values,
+    "layer": text,
+}
 
 
 def copy_statement(table: str, columns: tuple[str, ...]) -> sql.Composed:

@@ -8,7 +8,7 @@ runs on the other cores:
             ...
 
 Each of the N children reads the whole file (plain or gzip) but parses only every N-th
-block of lines, counting the lines of the others to keep line numbers right; the loader
+chunk of lines (`parallel.chunks` numbers them); the loader
 takes one batch from each child in turn, which gives back the file order. Nothing flows
 from the loader to the children, so no pipe can fill up both ways and deadlock.
 
@@ -34,14 +34,15 @@ from multiprocessing.process import BaseProcess
 from zoneinfo import ZoneInfo
 
 from analyzer.clients import classify_agent
-from analyzer.db.copy import RowEncoder
 from analyzer.db.discover import Candidate
 from analyzer.errors import AnalyzerError, InputError
+from analyzer.fastpath import CopyLayout, FastParser
 from analyzer.formats import AUTO, SAMPLE_LINES, LogFormat, build_format, detect_format
+from analyzer.parallel import CHUNK_SIZE, chunks
 from analyzer.parsing import LineParser, Tally, tune_runtime
 from analyzer.pipeline import SiteContext
 from analyzer.privacy import key_from_env
-from analyzer.reader import BLOCK_SIZE, open_log, read_blocks, split_lines
+from analyzer.reader import open_log, read_blocks, split_lines
 from analyzer.settings import SiteConfig
 
 log = logging.getLogger(__name__)
@@ -86,29 +87,27 @@ def warm_up() -> None:
 
 
 def produce(job: ParseJob, worker: int = 0, workers: int = 1) -> Iterator[Batch]:
-    """Batches for blocks ``worker``, ``worker + workers``, ... of the file of ``job``."""
+    """Batches for chunks ``worker``, ``worker + workers``, ... of the file of ``job``."""
     path = job.candidate.path
-    encoder = RowEncoder(job.site.name, job.file_id)
-    parser: LineParser | None = None
+    parser: FastParser | None = None
     with open_log(path) as stream:
-        for index, block in enumerate(read_blocks(stream, str(path))):
+        for index, (chunk, line_no) in enumerate(chunks(read_blocks(stream, str(path)))):
             if parser is None:
                 context = SiteContext.for_site(job.site, key_from_env(os.environ))
-                parser = LineParser(_log_format(job, block, worker == 0), context, str(path))
+                lines = LineParser(_log_format(job, chunk, worker == 0), context, str(path))
+                parser = FastParser(lines, CopyLayout(job.site.name, job.file_id))
             if index % workers != worker:
-                parser.line_no += block.count(b"\n")  # another child's block
-                continue
-            records, rejects, tally = parser.parse_block(block)
-            encoded = [encoder.encode(record) for record in records]
-            stamps = [record.ts for record in records]
+                continue  # another child's chunk
+            parser.lines.line_no = line_no
+            encoded = parser.parse_block(chunk)
             yield Batch(
-                "".join([row for row, _ in encoded]).encode("utf-8", "replace"),
-                "".join([layers for _, layers in encoded]).encode("utf-8", "replace"),
-                "".join([f"{reject}\n" for reject in rejects]),
-                tally,
-                min(stamps, default=None),
-                max(stamps, default=None),
-                len(block),
+                encoded.rows.encode("utf-8", "replace"),
+                encoded.layers.encode("utf-8", "replace"),
+                "".join([f"{reject}\n" for reject in encoded.rejects]),
+                encoded.tally,
+                encoded.first_ts,
+                encoded.last_ts,
+                len(chunk),
             )
 
 
@@ -124,8 +123,8 @@ def _log_format(job: ParseJob, first_block: bytes, say: bool) -> LogFormat:
 
 
 def worker_count(job: ParseJob, size: int) -> int:
-    """Up to ``job.workers``, but at least two blocks for each."""
-    return max(1, min(job.workers, size // (2 * BLOCK_SIZE)))
+    """Up to ``job.workers``, but at least two chunks for each."""
+    return max(1, min(job.workers, size // (2 * CHUNK_SIZE)))
 
 
 @contextmanager

@@ -1,0 +1,208 @@
+"""The fast path gives exactly what the line path gives, and takes the plain lines.
+
+`fastpath.FastParser` writes JSON lines and COPY rows from pieces cached per value; the
+line path (`LineParser`, then `JsonLinesEncoder` or `RowEncoder`) builds a `Request` per
+line. Both must agree byte for byte on every format, on generated traffic and on the
+shapes that take the exceptional branches (odd parameter names, placing parameters
+outside OGC, escapes, control characters...).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from analyzer import config
+from analyzer.db.copy import RowEncoder
+from analyzer.fastpath import CopyLayout, FastParser, JsonLayout
+from analyzer.generator import data
+from analyzer.generator.layout import SiteSpec, generate_tree
+from analyzer.output import JsonLinesEncoder
+from analyzer.parsing import LineParser, ParseSetup
+from analyzer.reader import open_log, read_blocks
+from analyzer.settings import SiteConfig
+
+SITE = SiteConfig("demo", timezone="Europe/Paris")
+CRAFTED_FORMAT = "nginx"
+CLF = (
+    '203.0.113.7 - {user} [{time}] "{method} {target} HTTP/1.1" {status} {size} "-" "{agent}" 0.012'
+)
+QGIS = "Mozilla/5.0 QGIS/34000/Debian GNU/Linux 13 (trixie)"
+CRAFTED = {
+    # Placing parameters in every case and order, duplicated, empty, or alone.
+    "target": [
+        "/geoserver/wms?SERVICE=WMS&REQUEST=GetMap&LAYERS=ws:a&BBOX=1,2,3,4&WIDTH=256&HEIGHT=256",
+        "/geoserver/wms?bbox=1%2C2%2C3%2C4&service=WMS&request=GetMap&layers=ws:a&width=10",
+        "/geoserver/wms?BBOX=&bbox=5,6,7,8&BBOX=9,9,9,9&SERVICE=WMS&REQUEST=GetMap&LAYERS=a",
+        "/geoserver/wms?BBOX=1,2,3,4",
+        "/geoserver/wms?bbox=1,2,3,4&bboxx=2&x=1&y=2&i=3&j=4&REQUEST=GetFeatureInfo&QUERY_LAYERS=a",
+        "/geoserver/gwc/service/wmts?SERVICE=WMTS&REQUEST=GetTile&LAYER=ws:b&TILEMATRIX=12"
+        "&TILEROW=1&TILECOL=2&TILEMATRIXSET=EPSG:3857&FORMAT=image/png",
+        # Odd names: the whole query decides (`amp;bbox`, an encoded name).
+        "/geoserver/wms?SERVICE=WMS&amp;REQUEST=GetMap&amp;BBOX=1,2,3,4&WIDTH=5&LAYERS=a",
+        "/geoserver/wms?SERVICE=WMS&REQUEST=GetMap&%62box=1,2,3,4&WIDTH=5&LAYERS=a",
+        # Placing names outside OGC, and OGC API Features (reads BBOX, not WIDTH).
+        "/geonetwork/srv/api/search?bbox=1,2,3,4&width=3",
+        "/geoserver/ogc/features/v1/collections/ws:c/items?bbox=1,2,3,4&width=7&f=json",
+        "/geoserver/ows?width=5",
+        "/mapstore/?x=1&y=2",
+        # Full URLs (the security-proxy's), odd targets, no query, empty query.
+        "http://geoserver:8080/geoserver/wms?SERVICE=WMS&REQUEST=GetMap&BBOX=1,2,3,4&LAYERS=x",
+        "http://geonetwork:8080",
+        "*",
+        "/datahub/",
+        "/console/account/new?",
+        "/geonetwork/srv/fre/catalog.search?q=%C3%A9t%C3%A9&x=1",
+    ],
+    "user": ["-", "anonymousUser", "m.lagadec", "jean-françois"],
+    "size": ["0", "-", "000123", "1234567890123456789012"],
+    "status": ["200", "099", "503"],
+    "time": [
+        "18/Oct/2023:17:36:06 +0200",
+        "31/Feb/2024:00:00:00 +0100",
+        "18/Oct/2023:17:36:06 +0175",
+    ],
+}
+ODD_LINES = [
+    "",
+    "   ",
+    "\x00\x01binary",
+    'a line that is "no log line at all"',
+    '203.0.113.7 - - [18/Oct/2023:17:36:06 +0200] "GET /x\\"y HTTP/1.1" 200 1 "-" "a\\"b" 0.1',
+    '203.0.113.7 - - [18/Oct/2023:17:36:06 +0200] "GET /é\\xC3\\xA9 HTTP/1.1" 200 1 "-" "-" 0.1',
+    '203.0.113.7 - - [18/Oct/2023:17:36:06 +0200] "GET /tab\there HTTP/1.1" 200 1 "-" "a\tb" 0.1',
+    '203.0.113.7 - - [18/Oct/2023:17:36:06 +0200] "GET /cr HTTP/1.1" 200 1 "-" "-" 0.1\r',
+    '203.0.113.7 - - [18/Oct/2023:17:36:06 +0200] "NOT A REQUEST" 400 0 "-" "-" 0.0',
+    "x" * 70_000,
+]
+
+
+def crafted_lines() -> list[str]:
+    """Every crafted value of each field, with the others at their first value."""
+    first = {field: values[0] for field, values in CRAFTED.items()}
+    lines = []
+    for field, values in CRAFTED.items():
+        for value in values:
+            fields = first | {field: value}
+            lines.append(CLF.format(method="GET", agent=QGIS, **fields))
+    return lines
+
+
+def line_path(spec: str, blocks: list[bytes]) -> tuple[bytes, list[str], list[str], list[str]]:
+    """JSON lines, COPY request rows, COPY layer rows and rejects, the line way."""
+    parser = ParseSetup("test.log", spec, SITE).parser()
+    encoder, rows = JsonLinesEncoder(), RowEncoder(SITE.name, 7)
+    json_lines, request_rows, layer_rows, rejects = b"", [], [], []
+    for block in blocks:
+        records, rejected, _ = parser.parse_block(block)
+        json_lines += encoder.encode(records)
+        for record in records:
+            request, layers = rows.encode(record)
+            request_rows.append(request)
+            layer_rows += layers.splitlines(keepends=True)
+        rejects += [str(reject) for reject in rejected]
+    return json_lines, sorted(request_rows), sorted(layer_rows), rejects
+
+
+def fast_path(spec: str, blocks: list[bytes]) -> tuple[bytes, list[str], list[str], list[str]]:
+    """The same, the fast way."""
+    json_parser = FastParser(ParseSetup("test.log", spec, SITE).parser(), JsonLayout(SITE.name))
+    copy_parser = FastParser(ParseSetup("test.log", spec, SITE).parser(), CopyLayout(SITE.name, 7))
+    json_lines, request_rows, layer_rows, rejects = b"", [], [], []
+    for block in blocks:
+        encoded = json_parser.parse_block(block)
+        json_lines += encoded.rows.encode()
+        rejects += [str(reject) for reject in encoded.rejects]
+        copied = copy_parser.parse_block(block)
+        request_rows += copied.rows.splitlines(keepends=True)
+        layer_rows += copied.layers.splitlines(keepends=True)
+        assert copied.tally.records == encoded.tally.records
+    return json_lines, sorted(request_rows), sorted(layer_rows), rejects
+
+
+def assert_same(spec: str, blocks: list[bytes]) -> None:
+    expected, got = line_path(spec, blocks), fast_path(spec, blocks)
+    for what, want, have in zip(
+        ("JSON lines", "COPY rows", "layer rows", "rejects"), expected, got, strict=True
+    ):
+        assert have == want, f"{what} differ"
+
+
+def blocks_of(path: Path) -> list[bytes]:
+    with open_log(path) as stream:
+        return list(read_blocks(stream, str(path), 64 << 10))
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
+    """One site per format, a day with 2 % junk."""
+    out = tmp_path_factory.mktemp("sites")
+    sites = [SiteSpec(fmt.replace("-", "_"), fmt) for fmt in data.FORMATS]
+    generate_tree(
+        out, sites, days=1, end_date=date(2026, 11, 24), requests_per_day=3000, seed=5,
+        junk_rate=0.02,
+    )  # fmt: skip
+    return {
+        site.logs[0].format + "@" + fmt: sorted((out / site.name).iterdir())
+        for fmt, site in zip(data.FORMATS, config.load(out / "config.yaml").sites, strict=True)
+    }
+
+
+@pytest.mark.parametrize("fmt", list(data.FORMATS))
+def test_generated_traffic_comes_out_the_same_both_ways(
+    generated: dict[str, list[Path]], fmt: str
+) -> None:
+    [(key, paths)] = [(key, paths) for key, paths in generated.items() if key.endswith("@" + fmt)]
+    spec = key.split("@")[0]
+    for path in paths:
+        assert_same(spec, blocks_of(path))
+
+
+def test_crafted_lines_come_out_the_same_both_ways() -> None:
+    clean = "\n".join(crafted_lines()).encode() + b"\n"
+    assert_same(CRAFTED_FORMAT, [clean])
+    with_odd_lines = "\n".join(crafted_lines() + ODD_LINES).encode() + b"\n"
+    assert_same(CRAFTED_FORMAT, [with_odd_lines])
+
+
+def test_odd_lines_are_rejected_for_the_same_reasons_both_ways() -> None:
+    block = "\n".join(ODD_LINES).encode() + b"\n"
+    parser = FastParser(ParseSetup("t.log", CRAFTED_FORMAT, SITE).parser(), JsonLayout("demo"))
+    reasons = {reject.reason for reject in parser.parse_block(block).rejects}
+    assert reasons == {"empty", "binary", "no match", "too long"}
+    assert_same(CRAFTED_FORMAT, [block])
+
+
+def test_the_fast_path_takes_the_plain_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only lines with escapes, control characters or no match go the line way."""
+    taken_by_line_path: list[str] = []
+    parse_lines = LineParser.parse_lines
+
+    def spy(self: LineParser, numbered: Iterator[tuple[int, str]], clean: bool):  # type: ignore[no-untyped-def]
+        pairs = list(numbered)
+        taken_by_line_path.extend(line for _, line in pairs)
+        return parse_lines(self, iter(pairs), clean)
+
+    monkeypatch.setattr(LineParser, "parse_lines", spy)
+    plain = crafted_lines()
+    parser = FastParser(ParseSetup("t.log", CRAFTED_FORMAT, SITE).parser(), JsonLayout("demo"))
+    encoded = parser.parse_block(("\n".join(plain) + "\n").encode())
+    rejected = {reject.excerpt for reject in encoded.rejects}
+    # The line path only sees what it rejects (bad timestamps).
+    assert set(taken_by_line_path) == rejected
+    assert {reject.reason for reject in encoded.rejects} == {"bad timestamp"}
+    assert encoded.tally.records > 0.7 * len(plain)
+
+
+def test_line_numbers_and_order_survive_a_mix_of_both_paths() -> None:
+    lines = crafted_lines() + ODD_LINES[3:6] + crafted_lines()
+    parser = FastParser(ParseSetup("t.log", CRAFTED_FORMAT, SITE).parser(), JsonLayout("demo"))
+    parser.lines.line_no = 100
+    encoded = parser.parse_block(("\n".join(lines) + "\n").encode())
+    numbers = [json.loads(row)["line_no"] for row in encoded.rows.splitlines()]
+    assert numbers == sorted(numbers) and numbers[0] == 101
+    assert encoded.tally.lines == len(lines) and parser.lines.line_no == 100 + len(lines)
