@@ -330,7 +330,7 @@ class FastParser:
         self.lines.line_no = first_line + len(lines)
         rows, record_layers = self.layout.encode_records(records)
         if rows:
-            fast_rows, numbers = _merged(fast_rows, numbers, rows, records, self.layout.ordered)
+            fast_rows = _merged(fast_rows, numbers, rows, records, self.layout.ordered)
         stamps = [record.ts for record in records]
         times = self.caches[0] if self.fmt is not None else {}
         stamps += [times[time][-1] for time in used]
@@ -425,10 +425,10 @@ class FastParser:
 
 def _merged(
     rows: list[str], numbers: list[int], more: list[str], records: list[Request], ordered: bool
-) -> tuple[list[str], list[int]]:
-    """The fast path's rows with the line path's, in line order if `ordered`."""
+) -> list[str]:
+    """The fast path's rows (of lines `numbers`) and the line path's, in line order if
+    `ordered`."""
     if not ordered:
-        return rows + more, numbers + [record.line_no for record in records]
+        return rows + more
     from_records = zip([record.line_no for record in records], more, strict=True)
-    pairs = sorted([*zip(numbers, rows, strict=True), *from_records])
-    return [row for _, row in pairs], [number for number, _ in pairs]
+    return [row for _, row in sorted([*zip(numbers, rows, strict=True), *from_records])]
