@@ -18,7 +18,7 @@ import pytest
 
 from analyzer import config
 from analyzer.db.copy import RowEncoder
-from analyzer.fastpath import CopyLayout, FastParser, JsonLayout
+from analyzer.fastpath import CopyLayout, Encoded, FastParser, JsonLayout
 from analyzer.generator import data
 from analyzer.generator.layout import SiteSpec, generate_tree
 from analyzer.output import JsonLinesEncoder
@@ -169,6 +169,39 @@ def test_crafted_lines_come_out_the_same_both_ways() -> None:
     assert_same(CRAFTED_FORMAT, [with_odd_lines])
 
 
+# Custom formats whose request comes in parts: nginx's $uri and $args, Apache's %U%q.
+CUSTOM_FORMATS = {
+    '$remote_addr - $remote_user [$time_local] "$request_method $uri?$args" $status '
+    '$body_bytes_sent "$http_user_agent" $request_time': (
+        '{ip} - {user} [18/Oct/2023:17:36:06 +0200] "GET {path}?{query}" 200 5 "{agent}" 0.5'
+    ),
+    '$remote_addr $request_method $request_uri $status [$time_local] "$http_user_agent"': (
+        '{ip} GET {path}?{query} 200 [18/Oct/2023:17:36:06 +0200] "{agent}"'
+    ),
+    '%h %l %u %t "%m %U%q %H" %>s %b %D "%{User-Agent}i"': (
+        '{ip} - {user} [18/Oct/2023:17:36:06 +0200] "GET {path}?{query} HTTP/1.1" 200 5 800 '
+        '"{agent}"'
+    ),
+}
+
+
+@pytest.mark.parametrize("spec", list(CUSTOM_FORMATS))
+def test_custom_formats_come_out_the_same_both_ways(
+    spec: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = []
+    for target in CRAFTED["target"]:
+        path, _, query = target.partition("?")
+        for user in CRAFTED["user"]:
+            values = {"ip": "2a01:cb19::1", "user": user, "agent": QGIS}
+            lines.append(CUSTOM_FORMATS[spec].format(path=path, query=query, **values))
+    lines.append(CUSTOM_FORMATS[spec].format(ip="-", user="-", path="/x", query="-", agent="-"))
+    block = ("\n".join(lines) + "\n").encode()
+    assert_same(spec, [block])
+    encoded, seen = parse_watching_the_line_path(monkeypatch, spec, block)
+    assert encoded.tally.records == len(lines) and not seen
+
+
 def test_odd_lines_are_rejected_for_the_same_reasons_both_ways() -> None:
     block = "\n".join(ODD_LINES).encode() + b"\n"
     parser = FastParser(ParseSetup("t.log", CRAFTED_FORMAT, SITE).parser(), JsonLayout("demo"))
@@ -177,23 +210,30 @@ def test_odd_lines_are_rejected_for_the_same_reasons_both_ways() -> None:
     assert_same(CRAFTED_FORMAT, [block])
 
 
-def test_the_fast_path_takes_the_plain_lines(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only lines with escapes, control characters or no match go the line way."""
-    taken_by_line_path: list[str] = []
+def parse_watching_the_line_path(
+    monkeypatch: pytest.MonkeyPatch, spec: str, block: bytes
+) -> tuple[Encoded, list[str]]:
+    """The fast path's result for `block`, and the lines it left to the line path."""
+    seen: list[str] = []
     parse_lines = LineParser.parse_lines
 
     def spy(self: LineParser, numbered: Iterator[tuple[int, str]], clean: bool):  # type: ignore[no-untyped-def]
         pairs = list(numbered)
-        taken_by_line_path.extend(line for _, line in pairs)
+        seen.extend(line for _, line in pairs)
         return parse_lines(self, iter(pairs), clean)
 
     monkeypatch.setattr(LineParser, "parse_lines", spy)
+    parser = FastParser(ParseSetup("t.log", spec, SITE).parser(), JsonLayout("demo"))
+    return parser.parse_block(block), seen
+
+
+def test_the_fast_path_takes_the_plain_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only lines with escapes, control characters or no match go the line way."""
     plain = crafted_lines()
-    parser = FastParser(ParseSetup("t.log", CRAFTED_FORMAT, SITE).parser(), JsonLayout("demo"))
-    encoded = parser.parse_block(("\n".join(plain) + "\n").encode())
-    rejected = {reject.excerpt for reject in encoded.rejects}
+    block = ("\n".join(plain) + "\n").encode()
+    encoded, seen = parse_watching_the_line_path(monkeypatch, CRAFTED_FORMAT, block)
     # The line path only sees what it rejects (bad timestamps).
-    assert set(taken_by_line_path) == rejected
+    assert set(seen) == {reject.excerpt for reject in encoded.rejects}
     assert {reject.reason for reject in encoded.rejects} == {"bad timestamp"}
     assert encoded.tally.records > 0.7 * len(plain)
 
