@@ -91,6 +91,9 @@ def test_two_jobs_give_the_same_output_and_line_numbers_as_one(tmp_path):
     assert len(one.stdout.splitlines()) == 12_000
     assert (tmp_path / "r1").read_text() == (tmp_path / "r2").read_text()
     assert one.stderr.splitlines()[-1] == two.stderr.splitlines()[-1]
+    # Stdin is read once, by the parent, for a pool of workers: the same output again.
+    piped = analyzer("parse", "-", "--site", "s", "--jobs", "2", stdin=body)
+    assert piped.returncode == 0 and piped.stdout == one.stdout
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])

@@ -48,6 +48,8 @@ class Server:
 
 @dataclass(frozen=True)
 class TestDatabase:
+    __test__ = False  # a fixture's value, not a class of tests for pytest to collect
+
     server: Server
     name: str
 
