@@ -6,15 +6,15 @@ line (`RegexFormat.fast`), and each group of fields (the time, the address, the 
 the method with the path and the query cut of its placing parameters, the status, the
 user agent...) is looked up in a cache of its *output pieces*: text already written for
 JSON lines or COPY rows, computed on first sight by the functions of the line path
-(`Reader`). A line's output joins its pieces and the few values that differ on every line
-(line number, query, byte count, and the BBOX, WIDTH and HEIGHT read back into the OGC
-description: see `apps.router`).
+(`PieceMaker`). A line's output joins its pieces and the few values that differ on every
+line (line number, query, byte count, and the BBOX, WIDTH and HEIGHT read back into the
+OGC description: see `apps.router`).
 
 This skips what costs most per line on the line path: building `Request` objects and
 serialising them field by field. Other lines (escapes, control characters, no match, a
 bad timestamp...) go through `LineParser` one by one, so rejects and their reasons stay
-those of the line path; the output is the same either way (tests compare both on every
-format and on the test corpora).
+those of the line path; the output is the same either way (tests/analyzer/test_fastpath.py
+compares both on every format and on crafted lines).
 """
 
 from __future__ import annotations
@@ -234,7 +234,7 @@ class CopyLayout(Layout):
         return [row[:-1] for row, _ in encoded], "".join([layers for _, layers in encoded])
 
 
-class Reader:
+class PieceMaker:
     """A group's pieces for one distinct value, from the values the line path computes
     (`RegexFormat.parse`, then `pipeline.to_request`); _REJECTED if it rejects them."""
 
@@ -310,9 +310,9 @@ class FastParser:
         fmt = lines.fmt
         self.fmt = fmt if isinstance(fmt, RegexFormat) else None
         if self.fmt is not None:
-            reader = Reader(lines, layout)
+            maker = PieceMaker(lines, layout)
             self.caches = [
-                _Cache(getattr(reader, name))
+                _Cache(getattr(maker, name))
                 for name in ("time", "ip", "identity", "request", "status", "duration",
                              "referer", "agent", "target")
             ]  # fmt: skip
@@ -336,7 +336,7 @@ class FastParser:
         stamps += [times[time][-1] for time in used]
         tally = Tally(len(lines), len(fast_rows), Counter(reject.reason for reject in rejects))
         return Encoded(
-            "".join([f"{row}\n" for row in fast_rows]),
+            "\n".join(fast_rows) + "\n" if fast_rows else "",
             "".join(layers) + record_layers,
             rejects,
             tally,
