@@ -49,7 +49,7 @@ from analyzer.reader import MAX_LINE
 from analyzer.record import OgcInfo, Request
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]").search  # or CR: the line path's
-CACHED_VALUES = 8192  # per group; a full cache starts again empty (memory stays flat)
+CACHED_VALUES = 4096  # per group; a full cache starts again empty (memory stays flat)
 _REJECTED = False  # a cached value the line path must read (it rejects the line)
 
 Pieces = tuple[Any, ...]
