@@ -19,7 +19,6 @@ compares both on every format and on crafted lines).
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -30,9 +29,19 @@ import orjson
 
 from analyzer.apps import ogc
 from analyzer.apps.base import AppMatch
-from analyzer.apps.router import has_odd_names
+from analyzer.apps.router import has_odd_names, placed_ogc
 from analyzer.clients import classify_agent
-from analyzer.db.copy import CELLS, RowEncoder, layer_ogc_values, text
+from analyzer.db.copy import (
+    INT8_MAX,
+    RowEncoder,
+    catalog_values,
+    integer,
+    layer_ogc_values,
+    number,
+    ogc_values,
+    text,
+    text_array,
+)
 from analyzer.formats.base import LineRejected
 from analyzer.formats.regex import (
     RegexFormat,
@@ -43,12 +52,11 @@ from analyzer.formats.regex import (
     method_and_target,
     text_or_none,
 )
-from analyzer.parsing import LineParser, Reject, Tally, split_block
+from analyzer.parsing import LineParser, Reject, Tally, split_block, suspect
 from analyzer.pipeline import split_target
 from analyzer.reader import MAX_LINE
 from analyzer.record import OgcInfo, Request
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]").search  # or CR: the line path's
 CACHED_VALUES = 4096  # per group; a full cache starts again empty (memory stays flat)
 _REJECTED = False  # a cached value the line path must read (it rejects the line)
 
@@ -176,13 +184,13 @@ class CopyLayout(Layout):
         self.encoder = RowEncoder(site, file_id)
 
     def time(self, ts: datetime) -> Pieces:
-        return (f"{CELLS['ts'](ts)}\t{self.site_and_file}",)
+        return (f"{ts.isoformat()}\t{self.site_and_file}",)
 
     def ip(self, ip: str | None) -> Pieces:
         return (text(ip),)
 
     def identity(self, user: str | None, org: str | None, roles: list[str]) -> Pieces:
-        return f"{text(user)}\t{text(org)}\t{CELLS['roles'](roles)}", f"{text(org)}\t{text(user)}"
+        return f"{text(user)}\t{text(org)}\t{text_array(roles)}", f"{text(org)}\t{text(user)}"
 
     def request(self, method: str, path: str, match: AppMatch) -> Pieces:
         info = match.ogc
@@ -191,13 +199,13 @@ class CopyLayout(Layout):
             f"{text(method)}\t{text(path)}",
             match.app,
             self.ogc(info),
-            CELLS["catalog"](match.catalog),
+            catalog_values(match.catalog),
             layers,
             layer_ogc_values(match.app, info) if layers else "",  # type: ignore[arg-type]
         )
 
     def ogc(self, info: OgcInfo | None) -> str:
-        return CELLS["ogc"](info)
+        return ogc_values(info)
 
     def query(self, query: str | None) -> str:
         return text(query)
@@ -206,7 +214,7 @@ class CopyLayout(Layout):
         return (str(status),)
 
     def duration(self, duration: float | None) -> Pieces:
-        return (CELLS["duration_ms"](duration),)
+        return (number(duration),)
 
     def referer(self, referer: str | None) -> Pieces:
         return (text(referer),)
@@ -219,7 +227,7 @@ class CopyLayout(Layout):
         ts, ip, ident, req, status, dur, ref, agent = pieces
         return (
             f"{ts[0]}\t{line_no}\t{ip[0]}\t{ident[0]}\t{req[0]}\t{query}\t{status[0]}\t"
-            f"{CELLS['bytes'](size)}\t{dur[0]}\t{ref[0]}\t{agent[0]}\t{req[1]}\t{agent[1]}\t"
+            f"{integer(size, INT8_MAX)}\t{dur[0]}\t{ref[0]}\t{agent[0]}\t{req[1]}\t{agent[1]}\t"
             f"{ogc_piece}\t{req[3]}"
         )
 
@@ -363,7 +371,7 @@ class FastParser:
         line_no = first_line
         for offset, line in enumerate(lines):
             line_no += 1
-            if "\\" in line or len(line) >= MAX_LINE or (not clean and _CONTROL(line)):
+            if "\\" in line or len(line) >= MAX_LINE or (not clean and suspect(line)):
                 slow.append(offset)
                 continue
             match = match_line(line)
@@ -387,11 +395,7 @@ class FastParser:
                     slow.append(offset)
                     continue
                 target = uri if uri is not None else join_query(path or "", args) + (query or "")
-            if target.startswith("/"):
-                path, _, query = target.partition("?")
-                query = query or None
-            else:
-                path, query = split_target(target)
+            path, query = split_target(target)
             place = None
             head = query
             if query is not None and ogc.may_place(query):
@@ -403,8 +407,8 @@ class FastParser:
                 if found is None:  # an odd name: `classify` reads the whole query
                     req = requests[(method, path, query)]
                     ogc_piece = req[2]
-                elif found.placing is not None and found.ogc is not None:
-                    ogc_piece = layout.ogc(ogc.placed(found.ogc, found.placing, place))
+                elif (info := placed_ogc(found, place)) is not found.ogc:
+                    ogc_piece = layout.ogc(info)
             pieces = (
                 ts,
                 ips[ip],

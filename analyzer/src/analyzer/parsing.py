@@ -35,7 +35,10 @@ log = logging.getLogger(__name__)
 
 # C0 controls other than tab, CR and LF, and DEL: no text log holds them unescaped.
 _BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SUSPECT_BYTES = bytes([*range(9), *range(11, 32), 127])  # the same, or CR
+_SUSPECT_CODES = (*range(9), *range(11, 32), 127)  # the same, or CR
+_SUSPECT_BYTES = bytes(_SUSPECT_CODES)
+# A line of a block that is not clean (`split_block`) holding what `_screened` handles.
+suspect = re.compile("[" + re.escape("".join(map(chr, _SUSPECT_CODES))) + "]").search
 EXCERPT = 300  # characters of a rejected line kept in the rejects file
 # Control characters are written escaped, so a rejects file stays one line per reject.
 _VISIBLE = {code: f"\\x{code:02x}" for code in (*range(9), *range(10, 32), 127)}

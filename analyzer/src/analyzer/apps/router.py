@@ -10,6 +10,7 @@ from analyzer.apps import ogc
 from analyzer.apps.base import AppMatch, AppModule
 from analyzer.apps.registry import FALLBACK, MODULES
 from analyzer.errors import ConfigError
+from analyzer.record import OgcInfo
 
 CACHED_REQUESTS = 8192  # about 5 MB per router
 
@@ -63,10 +64,17 @@ class Router:
 
 def placed(match: AppMatch, place: Mapping[str, str]) -> AppMatch:
     """`match`, described without the placing parameters, with their values `place`."""
-    if not place or match.placing is None or match.ogc is None:
+    info = placed_ogc(match, place)
+    if info is match.ogc:
         return match
-    info = ogc.placed(match.ogc, match.placing, place)
     return AppMatch(match.app, info, match.catalog, match.action, match.placing)
+
+
+def placed_ogc(match: AppMatch, place: Mapping[str, str]) -> OgcInfo | None:
+    """The OGC description of `placed` (`match.ogc` itself when the values change nothing)."""
+    if not place or match.placing is None or match.ogc is None:
+        return match.ogc
+    return ogc.placed(match.ogc, match.placing, place)
 
 
 # A parameter name that is encoded (%xx) or was copied from HTML (amp;bbox): only the

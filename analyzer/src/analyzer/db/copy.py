@@ -9,9 +9,7 @@ same order as its column tuple.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from psycopg import sql
 
@@ -96,8 +94,7 @@ class RowEncoder:
             text(req.client_ip), user, org, text_array(req.roles), text(req.method),
             text(req.path), text(req.query), status, integer(req.bytes, INT8_MAX), duration,
             text(req.referer), text(req.user_agent), req.app, req.agent_class,
-            text(req.agent_name), NO_OGC if ogc is None else _ogc_values(ogc),
-            _catalog_values(catalog),
+            text(req.agent_name), ogc_values(ogc), catalog_values(catalog),
         ))  # fmt: skip
         if ogc is None or not ogc.layers:
             return f"{head}{request_row}\n", ""
@@ -108,7 +105,10 @@ class RowEncoder:
         return f"{head}{request_row}\n", layers
 
 
-def _ogc_values(ogc: OgcInfo) -> str:
+def ogc_values(ogc: OgcInfo | None) -> str:
+    """The ogc_* columns and layer_count of a request."""
+    if ogc is None:
+        return NO_OGC
     bbox = NULL if ogc.bbox is None else "{" + ",".join(map(repr, ogc.bbox)) + "}"
     return "\t".join((
         text(ogc.service), text(ogc.request), text_array(ogc.layers), text(ogc.crs),
@@ -125,34 +125,9 @@ def layer_ogc_values(app: str, ogc: OgcInfo) -> str:
     ))  # fmt: skip
 
 
-def _catalog_values(catalog: CatalogInfo | None) -> str:
+def catalog_values(catalog: CatalogInfo | None) -> str:
+    """The catalog_* columns of a request."""
     return NO_CATALOG if catalog is None else f"{catalog.action}\t{text(catalog.uuid)}"
-
-
-# The COPY text of each `Request` field, for the fast path (analyzer.fastpath).
-# RowEncoder writes the same, inlined; the parity tests hold the two together.
-CELLS: dict[str, Callable[[Any], str]] = {
-    "ts": lambda ts: ts.isoformat(),
-    "line_no": str,
-    "client_ip": text,
-    "user": text,
-    "org": text,
-    "roles": text_array,
-    "method": text,
-    "path": text,
-    "query": text,
-    "status": str,
-    "bytes": lambda value: integer(value, INT8_MAX),
-    "duration_ms": number,
-    "referer": text,
-    "user_agent": text,
-    "app": str,
-    "agent_class": str,
-    "agent_name": text,
-    "ogc": lambda ogc: NO_OGC if ogc is None else _ogc_values(ogc),
-    "catalog": _catalog_values,
-    "layer": text,
-}
 
 
 def copy_statement(table: str, columns: tuple[str, ...]) -> sql.Composed:

@@ -8,8 +8,8 @@ runs on the other cores:
             ...
 
 Each of the N children reads the whole file (plain or gzip) but parses only every N-th
-chunk of lines (`parallel.chunks` numbers them); the loader
-takes one batch from each child in turn, which gives back the file order. Nothing flows
+chunk of lines (`parallel.chunks` numbers them); the loader takes one batch from each
+child in turn, which gives back the file order. Nothing flows
 from the loader to the children, so no pipe can fill up both ways and deadlock.
 
 A child that meets a damaged file sends `Failed`; the loader raises InputError so the
