@@ -104,6 +104,26 @@ DAILY_ROLLUPS = {
     ),
 }
 
+# The aggregates of signed-in users: (bucket width, then as FAMILIES).
+USER_AGGREGATES = {
+    name: (width, dims, dims, "analytics.requests WHERE user_name IS NOT NULL", *measures)
+    for name, width, dims, measures in [
+        (
+            "users_daily",
+            "1 day",
+            "site, user_name, app, org, roles",
+            ("requests, bytes", "count(*), sum(bytes)"),
+        ),
+        (
+            "users_monthly",
+            "1 month",
+            "site, user_name, app, org, roles",
+            ("requests, bytes", "count(*), sum(bytes)"),
+        ),
+        ("user_orgs_daily", "1 day", "site, user_name, org", ("requests", "count(*)")),
+    ]
+}
+
 
 @pytest.fixture(scope="module")
 def loaded(analytics_db) -> Iterator[psycopg.Connection]:
@@ -135,6 +155,11 @@ def test_aggregate_rows_equal_sql_over_raw_rows(loaded, family, level):
 @pytest.mark.parametrize("name", DAILY_ROLLUPS)
 def test_daily_rollup_rows_equal_sql_over_raw_rows(loaded, name):
     _assert_rows_equal_raw(loaded, name, "1 day", *DAILY_ROLLUPS[name])
+
+
+@pytest.mark.parametrize("name", USER_AGGREGATES)
+def test_user_aggregate_rows_equal_sql_over_raw_rows(loaded, name):
+    _assert_rows_equal_raw(loaded, name, *USER_AGGREGATES[name])
 
 
 def _assert_rows_equal_raw(

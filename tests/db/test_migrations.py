@@ -186,3 +186,34 @@ def test_migration_0005_fills_the_time_series_rollups_from_days_already_loaded(e
                 for name in (f"{rollup}_daily", f"{daily}_daily")
             ]
             assert len(sums[0]) == 3 and sums[0] == sums[1], rollup
+
+
+def test_migration_0006_fills_the_user_aggregates_from_days_already_loaded(empty_db):
+    if empty_db.edition != "apache":
+        pytest.skip("continuous aggregates are refreshed after upgrading, not by migrations")
+    migrate(empty_db.owner_url, target="0005")
+    paris = ZoneInfo("Europe/Paris")
+    with psycopg.connect(empty_db.writer_url, autocommit=True) as conn:
+        load_file(conn, "alpha", datetime(2026, 10, 30, 6, tzinfo=paris), timedelta(days=3), 900)
+    with psycopg.connect(empty_db.owner_url, autocommit=True) as conn:
+        # As a database migrated before they existed: 0006 creates and fills them.
+        conn.execute("DROP VIEW IF EXISTS analytics.user_roles_monthly")
+        conn.execute("DROP TABLE analytics.users_monthly, analytics.user_orgs_daily")
+    assert migrate(empty_db.owner_url) == [v for v in VERSIONS if v > "0005"]
+    per_month = (
+        "SELECT time_bucket('1 month', bucket, 'Europe/Paris'), site, user_name, app, org,"
+        " roles, sum(requests), sum(bytes) FROM analytics.{} GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
+    )
+    per_day = (
+        "SELECT bucket, site, user_name, org, sum(requests) FROM analytics.{}"
+        " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+    )
+    with psycopg.connect(empty_db.owner_url) as conn:
+        for query, new, source in [
+            (per_month, "users_monthly", "users_daily"),
+            (per_day, "user_orgs_daily", "users_daily"),
+        ]:
+            filled, expected = (conn.execute(query.format(n)).fetchall() for n in (new, source))
+            assert len(filled) > 10 and filled == expected, new
+        months = conn.execute("SELECT count(DISTINCT bucket) FROM analytics.users_monthly")
+        assert months.fetchone()[0] == 2

@@ -15,7 +15,8 @@ from analyzer.db.aggregates import AGGREGATES, LATENCY_BINS
 from tests.db.rows import load_file
 
 RAW = ("analytics.requests", "analytics.request_layers", "analytics.ingested_files")
-READABLE = (*(f"analytics.{a.name}" for a in AGGREGATES), "analytics.user_roles_daily")
+VIEWS = ("analytics.user_roles_daily", "analytics.user_roles_monthly")
+READABLE = (*(f"analytics.{a.name}" for a in AGGREGATES), *VIEWS)
 
 
 @pytest.fixture(scope="module")

@@ -119,6 +119,9 @@ AGGREGATES: tuple[Aggregate, ...] = (
     *_hierarchy("catalog", "analytics.requests"),
     *_hierarchy("errors", "analytics.requests"),
     Aggregate("users_daily", "daily", "users_daily.sql", "analytics.requests"),
+    # Whole months of distinct users, and active users per day (migration 0006).
+    Aggregate("users_monthly", "monthly", "users_rollup.sql", "analytics.users_daily"),
+    Aggregate("user_orgs_daily", "daily", "user_orgs_daily.sql", "analytics.requests"),
     # Fewer dimensions for the dashboards' daily time series (migration 0005).
     Aggregate("traffic_daily", "daily", "traffic_daily.sql", "analytics.requests_hourly"),
     Aggregate("ogc_services_daily", "daily", "ogc_services_daily.sql", "analytics.ogc_hourly"),
