@@ -44,8 +44,10 @@ SESSION_COOKIE_SECURE = _flag("SUPERSET_COOKIE_SECURE", False)
 TALISMAN_ENABLED = _flag("SUPERSET_TALISMAN_ENABLED", True)
 # Only PostgreSQL sources: refuse SQLite files as data sources.
 PREVENT_UNSAFE_DB_CONNECTIONS = True
-# Jinja in SQL is not needed by the dashboards and widens what a chart can run.
-FEATURE_FLAGS = {"ENABLE_TEMPLATE_PROCESSING": False, "DASHBOARD_RBAC": False}
+# Jinja in SQL: the range datasets read whole months from the monthly aggregates, using
+# the chart's time range (from_dttm, to_dttm). Superset renders it in its sandbox, and
+# the analytics connection's role can only read the aggregates anyway.
+FEATURE_FLAGS = {"ENABLE_TEMPLATE_PROCESSING": True, "DASHBOARD_RBAC": False}
 
 # Aggregates change once a night: charts may be cached for a while (seconds).
 DATA_CACHE_CONFIG = {

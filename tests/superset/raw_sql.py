@@ -85,6 +85,20 @@ TWINS = {
         USERS,
         {"role": "role"},
     ),
+    "user_orgs_daily": Twin(
+        "analytics.requests r",
+        "r.user_name IS NOT NULL",
+        {
+            "active_users": "count(DISTINCT (r.site, r.user_name, coalesce(r.org, '')))",
+            "requests": "count(*)",
+        },
+    ),
+}
+# Range datasets: the same rows whatever level each part of the range is read from.
+TWINS |= {
+    "layers_range": TWINS["layers_daily"],
+    "users_range": TWINS["users_daily"],
+    "user_roles_range": TWINS["user_roles_daily"],
 }
 
 
