@@ -34,6 +34,7 @@ RANGES = [
     (datetime(2026, 9, 15), datetime(2026, 11, 1, 12)),  # October whole, the edges daily
     (datetime(2026, 10, 26), None),  # days of October, then November whole
     (None, datetime(2026, 11, 2)),  # October whole, a day of November
+    (datetime(2026, 10, 1), datetime(2026, 11, 20)),  # nothing after Nov 20: November whole
 ]
 
 
@@ -98,6 +99,13 @@ def test_a_range_dataset_gives_the_daily_levels_totals(
             "[2026-11-01, 2026-11-01 12:00)",
         ),
         (datetime(2026, 10, 25), datetime(2026, 11, 2), None, "[2026-10-25, 2026-11-02)"),
+        # Loaded up to 2 November: the rest of November is in its monthly row already.
+        (
+            datetime(2026, 10, 25),
+            datetime(2026, 11, 20),
+            "[2026-11-01, 2026-12-01)",
+            "[2026-10-25, 2026-11-01)",
+        ),
     ],
 )
 def test_whole_months_come_from_the_monthly_level_and_only_the_edges_from_the_daily(
@@ -120,10 +128,17 @@ def test_whole_months_come_from_the_monthly_level_and_only_the_edges_from_the_da
 
 
 def test_whole_months_follow_the_bucket_time_zone_and_open_bounds(loaded):
-    assert loaded.execute(
-        "SELECT analytics.whole_months_start('2026-10-01') = '2026-10-01 00:00+02',"
-        " analytics.whole_months_start('2026-10-01 00:00:01') = '2026-11-01 00:00+01',"
-        " analytics.whole_months_end('2026-11-30 23:00') = '2026-11-01 00:00+01',"
-        " analytics.whole_months_start(NULL) = '-infinity',"
-        " analytics.whole_months_end(NULL) = 'infinity'"
-    ).fetchone() == (True, True, True, True, True)
+    last = "'2026-11-02 00:00+01'::timestamptz"  # the last daily bucket loaded
+    assert (
+        loaded.execute(
+            "SELECT analytics.whole_months_start('2026-10-01') = '2026-10-01 00:00+02',"
+            " analytics.whole_months_start('2026-10-01 00:00:01') = '2026-11-01 00:00+01',"
+            f" analytics.whole_months_end('2026-11-02', {last}) = '2026-11-01 00:00+01',"
+            f" analytics.whole_months_end('2026-11-02 00:00:01', {last}) = '2026-12-01 00:00+01',"
+            f" analytics.whole_months_end('2026-12-01', {last}) = '2026-12-01 00:00+01',"
+            " analytics.whole_months_end('2026-11-30 23:00', NULL) = '2026-12-01 00:00+01',"
+            " analytics.whole_months_start(NULL) = '-infinity',"
+            f" analytics.whole_months_end(NULL, {last}) = 'infinity'"
+        ).fetchone()
+        == (True,) * 8
+    )

@@ -6,23 +6,28 @@
 -- 0003 and 0004 loop over every aggregate and are idempotent: applied again, they create
 -- the new aggregates with their indexes (or policies), grants and retention.
 
--- The whole months of the bucket time zone inside a dashboard's time range, whose bounds
--- are local wall times (Superset's from_dttm and to_dttm); NULL bounds are open. A range
--- inside one month has no whole month: the start then falls after the end.
+-- The whole months of the bucket time zone inside a dashboard's time range [lo, hi), whose
+-- bounds are local wall times (Superset's from_dttm and to_dttm); NULL bounds are open.
+-- The month holding hi counts as whole when nothing was loaded at or after hi (last is the
+-- last daily bucket): its monthly row then holds only days before hi, as on a range
+-- ending today. A range inside one month has no whole month: the start falls after the
+-- end. Immutable (the zone is written in here), so the planner folds constant bounds.
 CREATE OR REPLACE FUNCTION analytics.whole_months_start(lo timestamp)
 RETURNS timestamptz
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE
     WHEN lo IS NULL THEN '-infinity'::timestamptz
     WHEN date_trunc('month', lo) = lo THEN lo AT TIME ZONE {{ timezone | literal }}
     ELSE (date_trunc('month', lo) + INTERVAL '1 month') AT TIME ZONE {{ timezone | literal }}
 END;
 
-CREATE OR REPLACE FUNCTION analytics.whole_months_end(hi timestamp)
+CREATE OR REPLACE FUNCTION analytics.whole_months_end(hi timestamp, last timestamptz)
 RETURNS timestamptz
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE
     WHEN hi IS NULL THEN 'infinity'::timestamptz
+    WHEN last IS NULL OR last < hi AT TIME ZONE {{ timezone | literal }}
+        THEN analytics.whole_months_start(hi)
     ELSE date_trunc('month', hi) AT TIME ZONE {{ timezone | literal }}
 END;
 {% include "migrations/0003_aggregates.sql" %}
