@@ -202,7 +202,8 @@ def test_migration_0006_fills_the_user_aggregates_from_days_already_loaded(empty
     assert migrate(empty_db.owner_url) == [v for v in VERSIONS if v > "0005"]
     per_month = (
         "SELECT time_bucket('1 month', bucket, 'Europe/Paris'), site, user_name, app, org,"
-        " roles, sum(requests), sum(bytes) FROM analytics.{} GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
+        " roles, sum(requests), sum(bytes) FROM analytics.{}"
+        " GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
     )
     per_day = (
         "SELECT bucket, site, user_name, org, sum(requests) FROM analytics.{}"

@@ -127,18 +127,16 @@ def test_whole_months_come_from_the_monthly_level_and_only_the_edges_from_the_da
     assert read == expected > 0
 
 
-def test_whole_months_follow_the_bucket_time_zone_and_open_bounds(loaded):
+def test_month_bounds_follow_the_bucket_time_zone(loaded):
     last = "'2026-11-02 00:00+01'::timestamptz"  # the last daily bucket loaded
     assert (
         loaded.execute(
             "SELECT analytics.whole_months_start('2026-10-01') = '2026-10-01 00:00+02',"
             " analytics.whole_months_start('2026-10-01 00:00:01') = '2026-11-01 00:00+01',"
-            f" analytics.whole_months_end('2026-11-02', {last}) = '2026-11-01 00:00+01',"
-            f" analytics.whole_months_end('2026-11-02 00:00:01', {last}) = '2026-12-01 00:00+01',"
-            f" analytics.whole_months_end('2026-12-01', {last}) = '2026-12-01 00:00+01',"
-            " analytics.whole_months_end('2026-11-30 23:00', NULL) = '2026-12-01 00:00+01',"
-            " analytics.whole_months_start(NULL) = '-infinity',"
-            f" analytics.whole_months_end(NULL, {last}) = 'infinity'"
+            " analytics.month_start('2026-11-30 23:00') = '2026-11-01 00:00+01',"
+            f" analytics.loaded_since('2026-11-02', {last}),"
+            f" NOT analytics.loaded_since('2026-11-02 00:00:01', {last}),"
+            " NOT analytics.loaded_since('2026-11-02', NULL)"
         ).fetchone()
-        == (True,) * 8
+        == (True,) * 6
     )

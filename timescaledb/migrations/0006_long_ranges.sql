@@ -6,30 +6,33 @@
 -- 0003 and 0004 loop over every aggregate and are idempotent: applied again, they create
 -- the new aggregates with their indexes (or policies), grants and retention.
 
--- The whole months of the bucket time zone inside a dashboard's time range [lo, hi), whose
--- bounds are local wall times (Superset's from_dttm and to_dttm); NULL bounds are open.
--- The month holding hi counts as whole when nothing was loaded at or after hi (last is the
--- last daily bucket): its monthly row then holds only days before hi, as on a range
--- ending today. A range inside one month has no whole month: the start falls after the
--- end. Immutable (the zone is written in here), so the planner folds constant bounds.
+-- A dashboard's time range [lo, hi) has local wall times for bounds (Superset's from_dttm
+-- and to_dttm). Its whole months come from the monthly level, the rest from the daily one
+-- (superset/assets/_macros.j2, range_sql). Immutable (the zone is written in here), so
+-- that the planner folds constant bounds.
+
+-- The start of the local month holding t.
+CREATE OR REPLACE FUNCTION analytics.month_start(t timestamp)
+RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN date_trunc('month', t) AT TIME ZONE {{ timezone | literal }};
+
+-- The first local month start at or after lo: where the whole months of [lo, ...) begin.
 CREATE OR REPLACE FUNCTION analytics.whole_months_start(lo timestamp)
 RETURNS timestamptz
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE
-    WHEN lo IS NULL THEN '-infinity'::timestamptz
     WHEN date_trunc('month', lo) = lo THEN lo AT TIME ZONE {{ timezone | literal }}
     ELSE (date_trunc('month', lo) + INTERVAL '1 month') AT TIME ZONE {{ timezone | literal }}
 END;
 
-CREATE OR REPLACE FUNCTION analytics.whole_months_end(hi timestamp, last timestamptz)
-RETURNS timestamptz
+-- Whether anything was loaded at or after the local time t, last being the last daily
+-- bucket. When nothing was (a range ending today), the monthly row of t's month holds
+-- only days before t, and counts as whole for a range ending at t.
+CREATE OR REPLACE FUNCTION analytics.loaded_since(t timestamp, last timestamptz)
+RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN CASE
-    WHEN hi IS NULL THEN 'infinity'::timestamptz
-    WHEN last IS NULL OR last < hi AT TIME ZONE {{ timezone | literal }}
-        THEN analytics.whole_months_start(hi)
-    ELSE date_trunc('month', hi) AT TIME ZONE {{ timezone | literal }}
-END;
+RETURN coalesce(last >= t AT TIME ZONE {{ timezone | literal }}, false);
 {% include "migrations/0003_aggregates.sql" %}
 {% include "migrations/0004_grants_and_retention.sql" %}
 
