@@ -17,11 +17,13 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -50,6 +52,8 @@ ROWS_PER_DAY = {
     "errors_daily": 500,
     "users_daily": 1500,
 }
+# population model: each site's combinations of a table are this many times a day's rows.
+POPULATION = 3
 POOLS = {
     "app": [
         "geoserver",
@@ -116,25 +120,43 @@ POOLS = {
 }
 
 
-def pick(column: str) -> str:
-    """A value for a dimension column; skewed (random()^3) so that some values dominate."""
-    skew = "floor({n} * random() ^ 3)::int"
+def pick(column: str, draw: Callable[[], str]) -> str:
+    """A value for a dimension column from uniform draws; skewed (u^3): some values dominate."""
+
+    def skew(n: int) -> str:
+        return f"floor({n} * {draw()} ^ 3)::int"
+
     if column in POOLS:
         values = sql.Literal(POOLS[column]).as_string(None)
-        return f"({values}::text[])[1 + {skew.format(n=len(POOLS[column]))}]"
+        return f"({values}::text[])[1 + {skew(len(POOLS[column]))}]"
     generated = {
-        "org": f"CASE WHEN random() < 0.6 THEN NULL ELSE 'org-' || {skew.format(n=60)} END",
-        "layer": f"'ws' || mod({skew.format(n=400)}, 25) || ':layer_' || {skew.format(n=400)}",
-        "workspace": f"'ws' || {skew.format(n=25)}",
-        "catalog_uuid": f"md5({skew.format(n=5000)}::text)",
-        "user_name": f"'user.' || {skew.format(n=3000)}",
-        "status": "(ARRAY[200, 304, 400, 403, 404, 500, 502])[1 + floor(7 * random())::int]",
-        "roles": "ARRAY['ROLE_USER', (ARRAY['ROLE_ADMIN', 'ROLE_EDITOR', 'ROLE_GN'])"
-        "[1 + floor(3 * random())::int]]",
-        "ogc_tiled": "random() < 0.4",
-        "ogc_download": "random() < 0.1",
+        "org": lambda: f"CASE WHEN {draw()} < 0.6 THEN NULL ELSE 'org-' || {skew(60)} END",
+        "layer": lambda: f"'ws' || mod({skew(400)}, 25) || ':layer_' || {skew(400)}",
+        "workspace": lambda: f"'ws' || {skew(25)}",
+        "catalog_uuid": lambda: f"md5({skew(5000)}::text)",
+        "user_name": lambda: f"'user.' || {skew(3000)}",
+        "status": lambda: (
+            f"(ARRAY[200, 304, 400, 403, 404, 500, 502])[1 + floor(7 * {draw()})::int]"
+        ),
+        "roles": lambda: (
+            "ARRAY['ROLE_USER', (ARRAY['ROLE_ADMIN', 'ROLE_EDITOR', 'ROLE_GN'])"
+            f"[1 + floor(3 * {draw()})::int]]"
+        ),
+        "ogc_tiled": lambda: f"{draw()} < 0.4",
+        "ogc_download": lambda: f"{draw()} < 0.1",
     }
-    return generated[column]
+    return generated[column]()
+
+
+def draws(column: str, model: str) -> Callable[[], str]:
+    """Uniform draws in [0, 1) for a column: fresh per row (independent), or fixed per
+    combination c.k of the site's population (population: the same combinations recur)."""
+    if model == "independent":
+        return lambda: "random()"
+    seen = itertools.count()
+    return lambda: (
+        f"((hashtext(c.k || '/{column}/{next(seen)}')::bigint + 2147483648) / 4294967296.0)"
+    )
 
 
 def measure(column: str, per_row: int) -> str:
@@ -148,7 +170,11 @@ def measure(column: str, per_row: int) -> str:
     return f"{base} * {scaled.get(column, 1)}"
 
 
-def fill(conn: psycopg.Connection, table: str, rows: int, days: int, sites: list[str]) -> None:
+def fill(
+    conn: psycopg.Connection, table: str, rows: int, days: int, sites: list[str], model: str
+) -> None:
+    """``rows`` rows per site and day for the ``days`` days up to yesterday, the last day a
+    nightly run has loaded."""
     columns = conn.execute(
         "SELECT column_name FROM information_schema.columns "
         "WHERE table_schema = 'analytics' AND table_name = %s ORDER BY ordinal_position",
@@ -158,21 +184,40 @@ def fill(conn: psycopg.Connection, table: str, rows: int, days: int, sites: list
     per_row = REQUESTS_PER_DAY // rows
     dimensions = {"bucket": "d.day", "site": "s.site"}
     values = [
-        dimensions.get(n) or (pick(n) if n in POOLS or not _is_measure(n) else measure(n, per_row))
+        dimensions.get(n)
+        or (pick(n, draws(n, model)) if n in POOLS or not _is_measure(n) else measure(n, per_row))
         for n in names
     ]
     statement = f"""
         INSERT INTO analytics.{table} ({", ".join(names)})
         SELECT {", ".join(values)}
         FROM generate_series(
-                 date_trunc('day', now() AT TIME ZONE '{TIMEZONE}') - interval '{days - 1} days',
-                 date_trunc('day', now() AT TIME ZONE '{TIMEZONE}'), interval '1 day'
+                 date_trunc('day', now() AT TIME ZONE '{TIMEZONE}') - interval '{days} days',
+                 date_trunc('day', now() AT TIME ZONE '{TIMEZONE}') - interval '1 day',
+                 interval '1 day'
              ) AS g(local_day)
         CROSS JOIN LATERAL (SELECT g.local_day AT TIME ZONE '{TIMEZONE}' AS day) AS d
         CROSS JOIN unnest(%s::text[]) AS s(site)
-        CROSS JOIN generate_series(1, {rows}) AS i
+        CROSS JOIN LATERAL ({_combinations(rows, model)}) AS c
     """
     conn.execute(statement, [sites])
+
+
+def _combinations(rows: int, model: str) -> str:
+    """The day's rows of a site: ``rows`` combinations, each row a number c.k.
+
+    population: ``rows`` distinct combinations out of POPULATION times as many, drawn
+    without replacement with Zipf weights 1/(k+1) (Efraimidis-Spirakis keys): the popular
+    combinations recur every day, the tail rotates, and a month sees most of them.
+    """
+    if model == "independent":
+        return f"SELECT k FROM generate_series(1, {rows}) AS k"
+    # The reference to d and s makes PostgreSQL draw again for every day and site.
+    return (
+        f"SELECT k FROM generate_series(0, {POPULATION * rows - 1}) AS k"
+        " WHERE d.day IS NOT NULL AND s.site IS NOT NULL"
+        f" ORDER BY -ln(1 - random()) * (k + 1) LIMIT {rows}"
+    )
 
 
 def _is_measure(column: str) -> bool:
@@ -205,7 +250,7 @@ def median_seconds(reader_url: str, text: str, runs: int) -> float:
     return statistics.median(timings)
 
 
-def prepare(server: Server, days: int, sites: list[str]) -> None:
+def prepare(server: Server, days: int, sites: list[str], model: str) -> None:
     from analyzer.db.migrate import migrate
 
     create_database(server, DATABASE)
@@ -213,30 +258,42 @@ def prepare(server: Server, days: int, sites: list[str]) -> None:
     with psycopg.connect(server.url(DATABASE), autocommit=True) as conn:
         for table, rows in ROWS_PER_DAY.items():
             start = time.perf_counter()
-            fill(conn, table, rows, days, sites)
-            conn.execute(f"ANALYZE analytics.{table}")
-            total = conn.execute(f"SELECT count(*) FROM analytics.{table}").fetchone()[0]
-            print(f"filled {table}: {total:,} rows in {time.perf_counter() - start:.0f} s")
+            fill(conn, table, rows, days, sites, model)
+            _report(conn, "filled", table, start)
         derive(conn)
 
 
-def derive(conn: psycopg.Connection) -> None:
-    """Fill the daily rollups of the generated daily aggregates with their own definitions.
+def _report(conn: psycopg.Connection, verb: str, table: str, start: float) -> None:
+    conn.execute(f"ANALYZE analytics.{table}")
+    total = conn.execute(f"SELECT count(*) FROM analytics.{table}").fetchone()[0]
+    print(f"{verb} {table}: {total:,} rows in {time.perf_counter() - start:.0f} s", flush=True)
 
-    In production they are rolled up from the hourly level, which is not generated here;
-    over the daily rows of the same days their SELECT gives the same rows.
+
+def derive(conn: psycopg.Connection) -> None:
+    """Fill the other daily and monthly aggregates from the generated daily rows.
+
+    In production the daily rollups come from the hourly level, which is not generated
+    here; over the daily rows of the same days their SELECT gives the same rows. Monthly
+    rows come from daily ones, as in production; user_orgs_daily from users_daily, as
+    migration 0006 fills it.
     """
-    from analyzer.db.aggregates import AGGREGATES, select_sql
+    from analyzer.db.aggregates import AGGREGATES, RAW_TABLES, select_sql
 
     for agg in AGGREGATES:
         source = agg.source.replace("_hourly", "_daily")
-        if agg.name in ROWS_PER_DAY or agg.level != "daily" or source == agg.source:
+        if agg.name in ROWS_PER_DAY or agg.level == "hourly":
             continue
         start = time.perf_counter()
-        conn.execute(f"INSERT INTO analytics.{agg.name} {select_sql(agg, TIMEZONE, source)}")
-        conn.execute(f"ANALYZE analytics.{agg.name}")
-        total = conn.execute(f"SELECT count(*) FROM analytics.{agg.name}").fetchone()[0]
-        print(f"derived {agg.name}: {total:,} rows in {time.perf_counter() - start:.0f} s")
+        if agg.name == "user_orgs_daily":
+            conn.execute(
+                "INSERT INTO analytics.user_orgs_daily SELECT bucket, site, user_name, org,"
+                " sum(requests) FROM analytics.users_daily GROUP BY 1, 2, 3, 4"
+            )
+        elif source not in RAW_TABLES:
+            conn.execute(f"INSERT INTO analytics.{agg.name} {select_sql(agg, TIMEZONE, source)}")
+        else:
+            continue
+        _report(conn, "derived", agg.name, start)
 
 
 def main() -> int:
@@ -246,11 +303,18 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="measure a database kept before")
+    parser.add_argument(
+        "--model",
+        choices=["population", "independent"],
+        default="population",
+        help="population: the same combinations recur from day to day (default);"
+        " independent: every row drawn afresh, no two days alike (a worst case)",
+    )
     args = parser.parse_args()
     env = stack_env()
     server = _server(env)
     if not args.reuse:
-        prepare(server, args.days, [f"site-{n}" for n in range(1, args.sites + 1)])
+        prepare(server, args.days, [f"site-{n}" for n in range(1, args.sites + 1)], args.model)
     try:
         lines = run_charts(env, server, args.runs)
     finally:
