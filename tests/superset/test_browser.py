@@ -58,18 +58,29 @@ def page(superset: RunningSuperset) -> Iterator[object]:
         browser.close()
 
 
+# The login page posts its logged events as it unloads (POST /superset/log/), in parallel
+# with the login form. Under load that anonymous request can answer after the login and
+# its session cookie replace the new one (seen in CI: POST /login/ 302, then /superset/
+# welcome/ redirected to /login/). The test's login does without those events.
+EVENT_LOG = "**/superset/log/**"
+
+
 def _log_in(page, superset: RunningSuperset) -> None:
-    page.goto(f"{superset.url}/login/")
-    page.fill("#username", superset.env["SUPERSET_ADMIN_USER"])
-    page.fill("#password", superset.env["SUPERSET_ADMIN_PASSWORD"])
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+    page.route(EVENT_LOG, lambda route: route.abort())
+    try:
+        page.goto(f"{superset.url}/login/")
+        page.fill("#username", superset.env["SUPERSET_ADMIN_USER"])
+        page.fill("#password", superset.env["SUPERSET_ADMIN_PASSWORD"])
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+        page.wait_for_load_state("networkidle")
+    finally:
+        page.unroute(EVENT_LOG)
 
 
 def _open(page, superset: RunningSuperset, url: str) -> None:
-    """Open ``url`` logged in. A full CI run once found the module's session gone by the
-    first dashboard (every page redirected to /login; never seen when these tests run
-    alone): log in again then, and say so."""
+    """Open ``url`` logged in; should the session be gone all the same (see EVENT_LOG),
+    log in again and say so."""
     page.goto(url)
     if "/login" in page.url:
         warnings.warn(f"the browser's session was gone at {url}; logged in again", stacklevel=2)
