@@ -165,17 +165,26 @@ def test_a_database_without_the_extension_is_refused_with_what_to_do(empty_db):
         migrate(empty_db.owner_url)
 
 
-def test_migration_0005_fills_the_time_series_rollups_from_days_already_loaded(empty_db):
-    if empty_db.edition != "apache":
+def _upgrade_with_days_loaded(db, before: str, start: datetime, days: int, *drops: str) -> None:
+    """Days loaded under migration ``before``, as a database migrated before the relations
+    ``drops`` existed (the templates of 0003 create every aggregate of today), then the
+    migrations after ``before``, which must create and fill them (Apache licence only:
+    continuous aggregates are refreshed after upgrading, not by migrations)."""
+    if db.edition != "apache":
         pytest.skip("continuous aggregates are refreshed after upgrading, not by migrations")
-    migrate(empty_db.owner_url, target="0004")
-    paris = ZoneInfo("Europe/Paris")
-    with psycopg.connect(empty_db.writer_url, autocommit=True) as conn:
-        load_file(conn, "alpha", datetime(2026, 10, 24, 6, tzinfo=paris), timedelta(days=2), 900)
-    with psycopg.connect(empty_db.owner_url, autocommit=True) as conn:
-        # As a database migrated before the rollups existed: 0005 creates and fills them.
-        conn.execute("DROP TABLE analytics.traffic_daily, analytics.ogc_services_daily")
-    assert migrate(empty_db.owner_url) == [v for v in VERSIONS if v > "0004"]
+    migrate(db.owner_url, target=before)
+    with psycopg.connect(db.writer_url, autocommit=True) as conn:
+        load_file(conn, "alpha", start, timedelta(days=days), 900)
+    with psycopg.connect(db.owner_url, autocommit=True) as conn:
+        for drop in drops:
+            conn.execute(drop)
+    assert migrate(db.owner_url) == [v for v in VERSIONS if v > before]
+
+
+def test_migration_0005_fills_the_time_series_rollups_from_days_already_loaded(empty_db):
+    start = datetime(2026, 10, 24, 6, tzinfo=ZoneInfo("Europe/Paris"))
+    drop = "DROP TABLE analytics.traffic_daily, analytics.ogc_services_daily"
+    _upgrade_with_days_loaded(empty_db, "0004", start, 2, drop)
     with psycopg.connect(empty_db.owner_url) as conn:
         for rollup, daily in [("traffic", "requests"), ("ogc_services", "ogc")]:
             sums = [
@@ -189,17 +198,14 @@ def test_migration_0005_fills_the_time_series_rollups_from_days_already_loaded(e
 
 
 def test_migration_0006_fills_the_user_aggregates_from_days_already_loaded(empty_db):
-    if empty_db.edition != "apache":
-        pytest.skip("continuous aggregates are refreshed after upgrading, not by migrations")
-    migrate(empty_db.owner_url, target="0005")
-    paris = ZoneInfo("Europe/Paris")
-    with psycopg.connect(empty_db.writer_url, autocommit=True) as conn:
-        load_file(conn, "alpha", datetime(2026, 10, 30, 6, tzinfo=paris), timedelta(days=3), 900)
-    with psycopg.connect(empty_db.owner_url, autocommit=True) as conn:
-        # As a database migrated before they existed: 0006 creates and fills them.
-        conn.execute("DROP VIEW IF EXISTS analytics.user_roles_monthly")
-        conn.execute("DROP TABLE analytics.users_monthly, analytics.user_orgs_daily")
-    assert migrate(empty_db.owner_url) == [v for v in VERSIONS if v > "0005"]
+    _upgrade_with_days_loaded(
+        empty_db,
+        "0005",
+        datetime(2026, 10, 30, 6, tzinfo=ZoneInfo("Europe/Paris")),
+        3,
+        "DROP VIEW IF EXISTS analytics.user_roles_monthly",
+        "DROP TABLE analytics.users_monthly, analytics.user_orgs_daily",
+    )
     per_month = (
         "SELECT time_bucket('1 month', bucket, 'Europe/Paris'), site, user_name, app, org,"
         " roles, sum(requests), sum(bytes) FROM analytics.{}"

@@ -21,10 +21,8 @@ RETURN date_trunc('month', t) AT TIME ZONE {{ timezone | literal }};
 CREATE OR REPLACE FUNCTION analytics.whole_months_start(lo timestamp)
 RETURNS timestamptz
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN CASE
-    WHEN date_trunc('month', lo) = lo THEN lo AT TIME ZONE {{ timezone | literal }}
-    ELSE (date_trunc('month', lo) + INTERVAL '1 month') AT TIME ZONE {{ timezone | literal }}
-END;
+RETURN analytics.month_start(
+    CASE WHEN date_trunc('month', lo) = lo THEN lo ELSE lo + INTERVAL '1 month' END);
 
 -- Whether anything was loaded at or after the local time t, last being the last daily
 -- bucket. When nothing was (a range ending today), the monthly row of t's month holds
