@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+import analyzer
 from tests.support.databases import (
     Server,
     TestDatabase,
@@ -28,8 +29,24 @@ EDITIONS = ("apache", "timescale")
 TEMPLATE = "analytics_test_template"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse to test a compiled module older than its source: the test would run old code."""
+    stale = [
+        str(source.relative_to(REPO))
+        for built in (REPO / "analyzer" / "src").rglob("*.so")
+        if (source := built.with_name(built.name.split(".")[0] + ".py")).exists()
+        and source.stat().st_mtime > built.stat().st_mtime
+    ]
+    if stale:
+        pytest.exit(
+            f"compiled before its last change: {', '.join(stale)}. "
+            "Rebuild with ./stack up (or ./stack test).",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    lines = []
+    lines = [f"analyzer {analyzer.__version__}: {analyzer.build()}"]
     url = stack_env().get("ANALYTICS_ADMIN_URL")
     if url:
         try:

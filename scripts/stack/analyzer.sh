@@ -3,14 +3,34 @@
 
 analyzer_up() {
     local stamp="$VENV/.installed" want
-    want="$(inputs_hash "$ROOT/analyzer/pyproject.toml")"
+    want="$(inputs_hash "$ROOT/analyzer/pyproject.toml" "$ROOT/analyzer/setup.py")"
+    want+="${ANALYZER_PURE_PYTHON:+-pure}"
     if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
         log "installing the analyzer in $VENV"
         [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
+        # The editable install compiles the hot path in place (see analyzer/setup.py).
+        find "$ROOT/analyzer/src" -name '*.so' -delete
         venv_pip_install "$VENV" -e "$ROOT/analyzer[test]"
         echo "$want" >"$stamp"
+    elif analyzer_build_stale; then
+        log "compiling the analyzer's hot path again: its sources changed"
+        (cd "$ROOT/analyzer" && "$VENV/bin/python" setup.py -q build_ext --inplace) \
+            >"$LOG_DIR/analyzer-build.log" 2>&1 || die "compiling failed; see $LOG_DIR/analyzer-build.log"
+        # Unchanged C is not built again: mark what is there as built from these sources.
+        find "$ROOT/analyzer/src" -name '*.so' -exec touch {} +
     fi
     analyzer_migrate
+}
+
+# A compiled module missing or older than its source: the check tests/conftest.py makes.
+analyzer_build_stale() {
+    [[ -z "${ANALYZER_PURE_PYTHON:-}" ]] || return 1
+    local source built
+    while read -r source; do
+        built=("$ROOT/analyzer/${source%.py}".*.so)
+        [[ -e "${built[0]}" && ! "$ROOT/analyzer/$source" -nt "${built[0]}" ]] || return 0
+    done < <(grep -o 'src/analyzer/[a-z_/]*\.py' "$ROOT/analyzer/setup.py")
+    return 1
 }
 
 analyzer_migrate() {

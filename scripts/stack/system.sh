@@ -14,6 +14,11 @@ system_packages() {
         packages+=(postgresql-17 postgresql-17-timescaledb)
     fi
     "$PYTHON" -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
+    # A C compiler and Python's headers: mypyc compiles the analyzer's hot path (setup.py).
+    packages+=(gcc libc6-dev)
+    "$PYTHON" -c 'import os, sys, sysconfig
+sys.exit(not os.path.exists(os.path.join(sysconfig.get_path("include"), "Python.h")))' ||
+        packages+=(python3-dev)
     if [[ "${1:-}" == --test ]]; then
         # A real browser for the dashboard checks, logrotate for the log-policy checks,
         # PostgreSQL's client tools and openssl as the Docker images' scripts use them.

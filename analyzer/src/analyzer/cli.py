@@ -12,7 +12,7 @@ import importlib
 import logging
 import sys
 
-from analyzer import __version__
+from analyzer import __version__, build
 from analyzer.errors import AnalyzerError, ExitCode
 
 # Command modules, in the order `analyzer --help` lists them.
@@ -23,7 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="analyzer", description="geOrchestra Analytics: access logs to TimescaleDB."
     )
-    parser.add_argument("--version", action="version", version=f"analyzer {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"analyzer {__version__} ({build()})"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:

@@ -152,15 +152,15 @@ def _retention(node: Node) -> Retention:
         return Retention()
     node.mapping(RETENTION_KEYS)
     defaults = Retention()
-    values = {}
+    values: dict[str, str | None] = {}
     for level in RETENTION_KEYS:
         child = node.get(level)
         if level in node.value and child.value in (None, "forever"):
             values[level] = None  # kept forever
             continue
-        values[level] = child.text(getattr(defaults, level))
-        if values[level] is not None and not _INTERVAL.match(values[level]):
-            raise child.error(f"{values[level]!r} is not an interval like '13 months' or 'forever'")
+        value = values[level] = child.text(getattr(defaults, level))
+        if value is not None and not _INTERVAL.match(value):
+            raise child.error(f"{value!r} is not an interval like '13 months' or 'forever'")
     return Retention(**values)
 
 

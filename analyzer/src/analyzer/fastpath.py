@@ -73,6 +73,7 @@ class Encoded:
     tally: Tally
     first_ts: datetime | None
     last_ts: datetime | None
+    line_path: int  # lines the fast path left to the line path
 
 
 class Layout(Protocol):
@@ -329,7 +330,11 @@ class FastParser:
         first_line = self.lines.line_no
         lines, clean = split_block(block)
         if self.fmt is None:
-            fast_rows, numbers, slow, layers, used = [], [], list(range(len(lines))), [], set()
+            fast_rows: list[str] = []
+            numbers: list[int] = []
+            layers: list[str] = []
+            used: set[str] = set()
+            slow = list(range(len(lines)))
         else:
             fast_rows, numbers, slow, layers, used = self._fast(lines, clean, first_line)
         records, rejects = self.lines.parse_lines(
@@ -350,6 +355,7 @@ class FastParser:
             tally,
             min(stamps, default=None),
             max(stamps, default=None),
+            len(slow),
         )
 
     def _fast(

@@ -36,10 +36,11 @@ class JsonLinesEncoder:
 
 
 def _nested_columns(prefix: str, cls: type) -> list[tuple[str, Callable[[Any], Any]]]:
-    return [
-        (f"{prefix}_{f.name}", lambda obj, name=f.name: getattr(obj, name) if obj else None)
-        for f in fields(cls)
-    ]
+    return [(f"{prefix}_{f.name}", _attribute_or_none(f.name)) for f in fields(cls)]
+
+
+def _attribute_or_none(name: str) -> Callable[[Any], Any]:
+    return lambda obj: getattr(obj, name) if obj else None
 
 
 def _columns() -> list[tuple[str, str, Callable[[Any], Any] | None]]:

@@ -86,5 +86,6 @@ def _pseudonymizer(key: bytes) -> Callable[[str | None], str | None]:
     return pseudonymize
 
 
-_IP_FUNCTIONS = {"anonymize": anonymize_ip, "keep": _keep, "drop": _drop}
-_USER_FUNCTIONS = {"keep": _keep, "drop": _drop}
+Anonymizer = Callable[[str | None], str | None]
+_IP_FUNCTIONS: dict[str, Anonymizer] = {"anonymize": anonymize_ip, "keep": _keep, "drop": _drop}
+_USER_FUNCTIONS: dict[str, Anonymizer] = {"keep": _keep, "drop": _drop}

@@ -37,7 +37,7 @@ def open_log(name: str | Path) -> Iterator[BinaryIO]:
         raw: BinaryIO = sys.stdin.buffer if name == STDIN else open(name, "rb")  # noqa: SIM115
     except OSError as exc:
         raise InputError(f"{name}: cannot open: {exc.strerror}") from exc
-    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type,type-var]
     try:
         if buffered.peek(2)[:2] == GZIP_MAGIC:
             yield gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[misc]

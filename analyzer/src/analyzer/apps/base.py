@@ -37,8 +37,13 @@ class AppMatch:
 
 
 class AppModule(Protocol):
-    NAME: str
-    ROUTES: tuple[str, ...]
+    """An application module: its name, its default path prefixes and `describe`."""
+
+    @property
+    def NAME(self) -> str: ...  # read-only members: a module's constants satisfy them
+
+    @property
+    def ROUTES(self) -> tuple[str, ...]: ...
 
     def describe(self, method: str, subpath: str, query: str | None) -> AppMatch: ...
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from analyzer.apps import ogc
 from analyzer.apps.base import ActionTable, AppMatch, parse_params, segments
+from analyzer.record import OgcInfo
 
 NAME = "geowebcache"
 ROUTES = ("/geowebcache", "/geoserver/gwc")
@@ -29,6 +30,7 @@ def describe_parts(parts: list[str], query: str | None, workspace: str | None = 
         return TABLE.match(parts)
     kind, rest = parts[1].lower(), parts[2:]
     placing = None
+    info: OgcInfo | None
     if kind == "tms":
         info = ogc.from_tms(rest, workspace)
     elif kind == "wmts" and rest[:1] == ["rest"]:

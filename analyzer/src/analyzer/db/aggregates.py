@@ -250,7 +250,9 @@ def _planner_settings(conn: psycopg.Connection, settings: dict[str, str]) -> Ite
     transaction accepts no command).
     """
     before = {
-        name: conn.execute("SELECT current_setting(%s)", [name]).fetchone()[0] for name in settings
+        name: row[0]
+        for name in settings
+        if (row := conn.execute("SELECT current_setting(%s)", [name]).fetchone())
     }
     for name, value in settings.items():
         conn.execute("SELECT set_config(%s, %s, true)", [name, value])

@@ -89,7 +89,9 @@ def _apply_pending(
     conn: psycopg.Connection, migrations: list[Migration], timezone: str | None
 ) -> list[str]:
     _run(conn, "bootstrap", _BOOTSTRAP)
-    applied = dict(conn.execute("SELECT version, checksum FROM analytics.schema_migrations"))
+    applied: dict[str, str] = dict(
+        conn.execute("SELECT version, checksum FROM analytics.schema_migrations")
+    )
     for m in migrations:
         if m.version in applied and applied[m.version] != m.checksum:
             raise DatabaseError(
@@ -134,7 +136,7 @@ def _run(conn: psycopg.Connection, name: str, script: str) -> None:
 def _bucket_timezone(conn: psycopg.Connection, requested: str | None) -> str:
     """The zone stored in the database, else ``requested``, else the default; validated."""
     stored = None
-    if conn.execute("SELECT to_regclass('analytics.settings')").fetchone()[0]:
+    if conn.execute("SELECT to_regclass('analytics.settings')").fetchone() != (None,):
         row = conn.execute(
             "SELECT value FROM analytics.settings WHERE key = 'bucket_timezone'"
         ).fetchone()

@@ -25,7 +25,7 @@ import multiprocessing
 import os
 import signal
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -187,7 +187,7 @@ def _child_main(
 
 
 def _in_order(
-    receivers: list[Connection], children: list[BaseProcess], job: ParseJob
+    receivers: list[Connection], children: Sequence[BaseProcess], job: ParseJob
 ) -> Iterator[Batch]:
     """Batch 0 from child 0, batch 1 from child 1, ... until a child has no more."""
     for index in itertools.count():

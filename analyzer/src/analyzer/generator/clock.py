@@ -70,7 +70,7 @@ class Clock:
         return self._minute, second
 
     def _local_minute(self, start: int) -> Minute:
-        offset = int(datetime.fromtimestamp(start, self._zone).utcoffset().total_seconds())
+        offset = int(datetime.fromtimestamp(start, self._zone).utcoffset().total_seconds())  # type: ignore[union-attr]
         local_day, day_second = divmod(start + offset, 86400)
         hh_mm = f"{day_second // 3600:02d}:{day_second // 60 % 60:02d}"
         return Minute(_date_strings(local_day), hh_mm, _offset_strings(offset))
