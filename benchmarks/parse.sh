@@ -3,7 +3,8 @@
 #
 #   benchmarks/parse.sh [LINES]        (default 2000000; needs the venv and goaccess)
 #
-# 1. `analyzer generate --single` writes LINES nginx lines (cached in .local/bench-parse/);
+# 1. `analyzer generate --single` writes a day of LINES nginx lines, what a nightly run reads
+#    (cached in .local/bench-parse/);
 # 2. GoAccess reads it into a JSON report: the lines/s and memory to compare with;
 # 3. `analyzer parse` reads it to JSON lines (written to /dev/null) with one job, then two.
 # Prints wall and CPU seconds, lines/s, peak memory of each process tree (RSS and PSS,
@@ -14,7 +15,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LINES="${1:-2000000}"
 WORK="$ROOT/.local/bench-parse"
-LOG="$WORK/nginx-$LINES.log"
+LOG="$WORK/nginx-$LINES-day.log"
 PY="$ROOT/.local/venv/bin/python"
 ANALYZER="$ROOT/.local/venv/bin/analyzer"
 
@@ -24,7 +25,8 @@ measure() { "$PY" "$ROOT/benchmarks/measure.py" "$@"; }
 mkdir -p "$WORK"
 if [[ ! -s "$LOG" ]]; then
     say "generating $LINES nginx lines into $LOG"
-    "$ANALYZER" generate --single "$LOG" --format nginx --lines "$LINES" --seed 7 >/dev/null
+    "$ANALYZER" generate --single "$LOG" --format nginx --lines "$LINES" --days 1 --seed 7 \
+        >/dev/null
 fi
 cat "$LOG" >/dev/null  # every run starts from the page cache
 

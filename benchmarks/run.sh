@@ -42,11 +42,11 @@ print(make_conninfo(sys.argv[1], dbname=sys.argv[2]))' "$1" "$2"
 }
 
 mkdir -p "$LOG_DIR"
-if [[ ! -s "$LOG" || "$(cat "$WORK/lines" 2>/dev/null)" != "$LINES" ]]; then
+if [[ ! -s "$LOG" || "$(cat "$WORK/lines" 2>/dev/null)" != "$LINES day" ]]; then
     say "generating $LINES nginx lines into $LOG"
     "$ANALYZER" generate --single "$LOG" --format nginx \
-        --lines "$LINES" --seed 7 >/dev/null
-    echo "$LINES" >"$WORK/lines"
+        --lines "$LINES" --days 1 --seed 7 >/dev/null
+    echo "$LINES day" >"$WORK/lines"
 fi
 
 say "fresh database $DB"

@@ -6,6 +6,8 @@ import csv
 import gzip
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -94,6 +96,25 @@ def test_two_jobs_give_the_same_output_and_line_numbers_as_one(tmp_path):
     # Stdin is read once, by the parent, for a pool of workers: the same output again.
     piped = analyzer("parse", "-", "--site", "s", "--jobs", "2", stdin=body)
     assert piped.returncode == 0 and piped.stdout == one.stdout
+
+
+def test_a_parser_process_killed_midway_ends_the_file_with_an_error(tmp_path):
+    """kill -9 of a worker: the others stop instead of waiting for its turn forever, and
+    the command says so and fails."""
+    path = tmp_path / "access.log"
+    path.write_bytes(NGINX * 100_000)
+    command = [sys.executable, "-m", "analyzer", "parse", str(path), "--site", "s", "--jobs", "2"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as parse:
+        assert parse.stdout is not None
+        parse.stdout.readline()  # the workers are writing
+        workers = Path(f"/proc/{parse.pid}/task/{parse.pid}/children").read_text().split()
+        assert len(workers) == 2
+        os.kill(int(workers[0]), signal.SIGKILL)
+        out, err = parse.communicate(timeout=120)
+    assert parse.returncode == 4
+    assert len(out.splitlines()) < 300_000 - 1
+    message = err.decode().splitlines()[-1]
+    assert message.startswith(f"analyzer: error: {path}: parse 1 ended unexpectedly (exit code -9)")
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])

@@ -89,12 +89,9 @@ def parse_file(
             first = next(blocks, b"")
             setup = _resolve_format(setup, first)
             blocks = itertools.chain((first,), blocks)
-            results = (
-                parse_parallel(setup, output, blocks, jobs)
-                if jobs > 1
-                else parse_serial(setup, output, blocks)
-            )
-            for encoded, rejected, counts in results:
+            if jobs > 1:  # the workers write the output
+                return parse_parallel(setup, output, blocks, jobs, out, rejects)
+            for encoded, rejected, counts in parse_serial(setup, output, blocks):
                 out.write(encoded)
                 tally.add(counts)
                 if rejects is not None:
