@@ -208,3 +208,17 @@ def test_crlf_line_endings_and_latin1_bytes_do_not_lose_lines(tmp_path):
     done = analyzer("parse", str(path), "--site", "s", "--format", "nginx")
     assert "3 records from 3 lines, 0 rejected" in done.stderr.decode()
     assert records(done)[2]["user_agent"] == "Navigateur \\xe9trange"  # kept, escaped
+
+
+def test_parse_leaves_the_database_driver_unloaded(tmp_path):
+    """psycopg weighs 25 MB in every parsing process; `analyzer parse` never needs it."""
+    path = tmp_path / "access.log"
+    path.write_bytes(NGINX)
+    probe = (
+        "import os, sys; from analyzer import cli; sys.stdout = open(os.devnull, 'w'); "
+        f"cli.main(['parse', {str(path)!r}, '--site', 's', '--jobs', '2']); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'psycopg', 'jinja2'}), "
+        "file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, check=True)
+    assert done.stderr.decode().splitlines()[-1] == "[]"

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import psycopg
 import pytest
 
-from analyzer.db.copy import LAYER_COLUMNS, REQUEST_COLUMNS, RowEncoder, copy_statement
+from analyzer.db.copy import LAYER_COLUMNS, REQUEST_COLUMNS, RowEncoder
+from analyzer.db.ingest import copy_statement
 from analyzer.record import CatalogInfo, OgcInfo, Request
 from tests.support.databases import TestDatabase
 

@@ -26,7 +26,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from analyzer import __version__
+from analyzer import __version__, build
 from tests.docker.distribution import bind_mounts, image_paths, placeholder_env, to_host
 from tests.docker.native import (
     DEADLINE_SECONDS,
@@ -334,7 +334,7 @@ def test_analyzer_entrypoint_passes_bare_arguments_to_the_analyzer() -> None:
     for args in (["--version"], ["analyzer", "--version"]):
         result = entrypoint(*args)
         assert result.returncode == 0, result.stderr
-        assert result.stdout.strip() == f"analyzer {__version__}"
+        assert result.stdout.strip() == f"analyzer {__version__} ({build()})"
     result = entrypoint("run", "--help")
     assert result.returncode == 0 and "--dry-run" in result.stdout
 

@@ -36,7 +36,7 @@ from analyzer.output import ENCODERS, Encoder
 from analyzer.parsing import Parsed, ParseSetup, Reject, Tally, tune_runtime
 
 CHUNK_SIZE = 128 << 10  # less in flight: 256 KiB cost 20 MB more, 1 MiB 80 MB, at the same speed
-PIPE_SIZE = 512 << 10  # chunks waiting for each worker: it never idles for want of the next
+PIPE_SIZE = 1 << 20  # chunks waiting for each worker: it never idles for want of the next
 WRITES_AHEAD = 3  # parsed chunks a worker holds while it waits for its turn to write
 WARM_UP_BYTES = 64 << 10
 _TOKEN = b"t"

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from psycopg import sql
-
 from analyzer.record import CatalogInfo, OgcInfo, Request
 
 REQUEST_COLUMNS = (
@@ -128,9 +126,3 @@ def layer_ogc_values(app: str, ogc: OgcInfo) -> str:
 def catalog_values(catalog: CatalogInfo | None) -> str:
     """The catalog_* columns of a request."""
     return NO_CATALOG if catalog is None else f"{catalog.action}\t{text(catalog.uuid)}"
-
-
-def copy_statement(table: str, columns: tuple[str, ...]) -> sql.Composed:
-    return sql.SQL("COPY analytics.{} ({}) FROM STDIN").format(
-        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
-    )

@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import TextIO
 
 import psycopg
+from psycopg import sql
 
 from analyzer.db import aggregates, connect, ledger, lock, retention
-from analyzer.db.copy import LAYER_COLUMNS, REQUEST_COLUMNS, copy_statement
+from analyzer.db.copy import LAYER_COLUMNS, REQUEST_COLUMNS
 from analyzer.db.discover import Candidate, candidates, content_size
 from analyzer.db.producer import ParseJob, parse_in_children, warm_up
 from analyzer.errors import DatabaseError, InputError
@@ -259,6 +260,12 @@ def load_file(
     totals.lines, totals.rows = tally.lines, tally.records
     totals.rejects = sum(tally.rejects.values())
     return totals, tally.rejects
+
+
+def copy_statement(table: str, columns: tuple[str, ...]) -> sql.Composed:
+    return sql.SQL("COPY analytics.{} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
 
 
 class _RejectsFile:
