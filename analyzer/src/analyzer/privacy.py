@@ -60,7 +60,7 @@ def _drop(value: str | None) -> None:
     return None
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def anonymize_ip(address: str | None) -> str | None:
     """The address with its host part zeroed; None if it is not an IP address."""
     if not address:

@@ -215,7 +215,7 @@ _PLACE_INITIALS = frozenset(name[0] for name in PLACE_PARAMS) | frozenset(
 _LETTER_NAMES = frozenset(name for name in PLACE_PARAMS if len(name) == 1)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def _describe_kvp(
     head: str,
     path_service: str | None,

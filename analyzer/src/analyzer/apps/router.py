@@ -12,7 +12,7 @@ from analyzer.apps.registry import FALLBACK, MODULES
 from analyzer.errors import ConfigError
 from analyzer.record import OgcInfo
 
-CACHED_REQUESTS = 8192  # about 5 MB per router
+CACHED_REQUESTS = 4096  # about 2.5 MB per router
 
 
 def default_routes() -> dict[str, str]:
