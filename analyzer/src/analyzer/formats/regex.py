@@ -150,8 +150,9 @@ _NEVER = "(?!)"  # an empty negative lookahead: fails, so an optional group hold
 _ABSENT = "absent"
 
 
-# The usual request line, split by the regex engine rather than in Python.
-_REQUEST_LINE = r'"(?P<method>[A-Z]+) (?P<uri>[^\s"]+)(?: HTTP/\d(?:\.\d)?)?"'
+# The usual request line, split by the regex engine rather than in Python. The target ends
+# at a space, as `split_request` has it (and sre matches two literals faster than \s).
+_REQUEST_LINE = r'"(?P<method>[A-Z]+) (?P<uri>[^ "]+)(?: HTTP/\d(?:\.\d)?)?"'
 
 
 def _fast_source(source: str, groups: set[str]) -> str:
