@@ -111,9 +111,10 @@ class _Ring:
             [_FORK.Pipe(duplex=False) for _ in range(jobs)],
             [os.pipe() for _ in range(jobs)],
         )
-        if hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux
+        if hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux; a speed-up only, so a refusal is fine
             for _, sender in ring.chunks:
-                fcntl.fcntl(sender.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+                with contextlib.suppress(OSError):  # past fs.pipe-max-size or a user's quota
+                    fcntl.fcntl(sender.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
         return ring
 
     # Each process closes every end that is not its own: when one dies, the last writing
@@ -244,7 +245,7 @@ def _work(ring: _Ring, worker: int, targets: tuple[int, int | None]) -> None:
         writer.close()
         report.send(tally)
     except InputError as exc:
-        report.send(str(exc))
+        report.send(f"parse {worker + 1} {exc}")
     except Exception:
         report.send(f"parse {worker + 1} crashed:\n{traceback.format_exc()}")
 
@@ -277,7 +278,7 @@ class _TurnWriter:
         try:
             while (item := self.queue.get()) is not None:
                 if os.read(self.my_turn, 1) != _TOKEN:
-                    raise InputError("the worker before this one ended unexpectedly")
+                    raise InputError("stopped: the worker before it ended unexpectedly")
                 encoded, rejected = item
                 _write_all(self.out, encoded)
                 if self.rejects is not None and rejected:
