@@ -66,6 +66,7 @@ def test_reader_cannot_read_raw_rows_or_the_ledger(reader, relation):
         "CREATE TABLE public.mine (x int)",
         "CREATE VIEW analytics.mine AS SELECT 1",
         "SELECT * FROM analytics.apply_retention(NULL, NULL, NULL, NULL)",
+        "SELECT analytics.analyze_new_rows(now() - INTERVAL '1 day', now())",
     ],
 )
 def test_reader_cannot_write_create_or_apply_retention(reader, statement):
