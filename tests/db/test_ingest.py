@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from analyzer.db.copy import REQUEST_COLUMNS
+from analyzer.db.migrate import migrate
 from analyzer.db.lock import ADVISORY_LOCK_KEY
 from analyzer.errors import ExitCode
 from analyzer.reader import BLOCK_SIZE
@@ -280,6 +281,20 @@ def test_a_database_without_the_schema_exits_5_asking_for_migrate(empty_db, tmp_
 
     assert failed.returncode == ExitCode.DATABASE
     assert "run `analyzer db migrate` first" in failed.stderr
+
+
+def test_a_schema_older_than_the_analyzer_exits_5_asking_for_migrate(empty_db, tmp_path) -> None:
+    migrate(empty_db.owner_url, target="0006")  # before analytics.analyze_new_rows
+    generated = generate(tmp_path, "early:nginx", days=2)
+    config = configure(generated.config, empty_db.writer_url)
+
+    failed = run(config)
+
+    assert failed.returncode == ExitCode.DATABASE
+    assert "schema is older than this analyzer" in failed.stderr
+    assert "run `analyzer db migrate` first" in failed.stderr
+    with psycopg.connect(empty_db.owner_url) as conn:
+        assert conn.execute("SELECT count(*) FROM analytics.requests").fetchone() == (0,)
 
 
 def test_site_option_limits_the_run_to_one_site_and_rejects_unknown_names(

@@ -143,6 +143,11 @@ def _database_errors() -> Iterator[None]:
             f"the database has no analytics schema yet ({str(exc).strip()}): "
             "run `analyzer db migrate` first"
         ) from exc
+    except (psycopg.errors.UndefinedFunction, psycopg.errors.UndefinedColumn) as exc:
+        raise DatabaseError(
+            f"the database schema is older than this analyzer ({str(exc).strip()}): "
+            "run `analyzer db migrate` first"
+        ) from exc
     except psycopg.Error as exc:
         raise DatabaseError(f"database error: {str(exc).strip()}") from exc
 
@@ -222,7 +227,10 @@ class _Loader:
             job = ParseJob(site, candidate, file_id, self.jobs)
             totals, reasons = load_file(self.conn, job, rejects, self.progress)
             if totals.first_ts and totals.last_ts:
-                aggregates.refresh_rollups(self.conn, site.name, totals.first_ts, totals.last_ts)
+                with _timed(candidate.path, "rollups refreshed"):
+                    aggregates.refresh_rollups(
+                        self.conn, site.name, totals.first_ts, totals.last_ts
+                    )
             totals.seconds = time.monotonic() - started
             ledger.finish(self.conn, file_id, totals)
         return totals, reasons
@@ -243,7 +251,11 @@ def load_file(
         cur = stack.enter_context(conn.cursor())
         layers = stack.enter_context(tempfile.SpooledTemporaryFile(LAYER_SPOOL_BYTES))
         rejects = stack.enter_context(_RejectsFile(rejects_path))
-        with cur.copy(copy_statement("requests", REQUEST_COLUMNS)) as copy:
+        path = job.candidate.path
+        with (
+            _timed(path, "requests parsed and copied"),
+            cur.copy(copy_statement("requests", REQUEST_COLUMNS)) as copy,
+        ):
             for batch in stack.enter_context(parse_in_children(job, size)):
                 copy.write(batch.requests)
                 layers.write(batch.layers)
@@ -253,13 +265,24 @@ def load_file(
                 done += batch.size
                 progress.update(done, tally.lines)
         layers.seek(0)
-        with cur.copy(copy_statement("request_layers", LAYER_COLUMNS)) as copy:
+        with (
+            _timed(path, "layer rows copied"),
+            cur.copy(copy_statement("request_layers", LAYER_COLUMNS)) as copy,
+        ):
             while chunk := layers.read(1 << 20):
                 copy.write(chunk)
     progress.finish()
     totals.lines, totals.rows = tally.lines, tally.records
     totals.rejects = sum(tally.rejects.values())
     return totals, tally.rejects
+
+
+@contextmanager
+def _timed(path: Path, what: str) -> Iterator[None]:
+    """Log how long ``what`` took, at debug level (``analyzer -v run``)."""
+    started = time.monotonic()
+    yield
+    log.debug("%s: %s in %.1f s", path, what, time.monotonic() - started)
 
 
 def copy_statement(table: str, columns: tuple[str, ...]) -> sql.Composed:
