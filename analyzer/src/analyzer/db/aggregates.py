@@ -284,7 +284,7 @@ def _recompute(
     params = {"site": site, "lo": window[0], "hi": window[1]}
     in_window = "site = %(site)s AND bucket >= %(lo)s AND bucket < %(hi)s"
     conn.execute(
-        f"CREATE TEMP TABLE rollup ON COMMIT DROP AS {select_sql(agg, timezone, source)}",
+        f"CREATE TEMP TABLE rollup AS {select_sql(agg, timezone, source)}",
         params,
     )
     conn.execute(f"DELETE FROM analytics.{agg.name} WHERE {in_window}", params)

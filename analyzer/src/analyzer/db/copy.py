@@ -1,4 +1,4 @@
-"""Requests as PostgreSQL text-format COPY rows, and the COPY statements that load them.
+"""Requests as PostgreSQL text-format COPY rows, and the columns they fill.
 
 Text COPY is built with plain string joins: on the hot path this is several times cheaper
 than adapting every value through psycopg, and the rows can be encoded in the parsing
