@@ -38,16 +38,22 @@ source "$HERE/lib/targets.sh"
 log() { printf '%s converge: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# Its own lock: a deployment and ansible-lint may both want the tools at the same time.
 tools() {
+    mkdir -p "$LOCAL"
+    (
+        flock 9 && tools_install && collections_install
+    ) 9>"$LOCAL/ansible-tools.lock"
+}
+
+tools_install() {
     local stamp="$TOOLS_VENV/.installed" want
     want="$(sha256sum "$HERE/requirements.txt" | cut -c1-16)"
-    if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
-        log "installing ansible-core, ansible-lint and yamllint into $TOOLS_VENV"
-        [[ -x "$TOOLS_VENV/bin/python" ]] || python3 -m venv "$TOOLS_VENV"
-        "$TOOLS_VENV/bin/pip" install -q --disable-pip-version-check -r "$HERE/requirements.txt"
-        echo "$want" >"$stamp"
-    fi
-    collections_install
+    [[ "$(cat "$stamp" 2>/dev/null)" == "$want" ]] && return 0
+    log "installing ansible-core, ansible-lint and yamllint into $TOOLS_VENV"
+    [[ -x "$TOOLS_VENV/bin/python" ]] || python3 -m venv "$TOOLS_VENV"
+    "$TOOLS_VENV/bin/pip" install -q --disable-pip-version-check -r "$HERE/requirements.txt" || return 1
+    echo "$want" >"$stamp"
 }
 
 # Galaxy is out of reach here: the collections come from the `ansible` bundle on PyPI.
@@ -57,7 +63,7 @@ collections_install() {
     log "extracting the collections of $ANSIBLE_BUNDLE into $COLLECTIONS"
     local download
     download="$(mktemp -d)"
-    "$TOOLS_VENV/bin/pip" download -q --disable-pip-version-check --no-deps "$ANSIBLE_BUNDLE" -d "$download"
+    "$TOOLS_VENV/bin/pip" download -q --disable-pip-version-check --no-deps "$ANSIBLE_BUNDLE" -d "$download" || return 1
     rm -rf "$COLLECTIONS" && mkdir -p "$COLLECTIONS"
     (cd "$COLLECTIONS" && python3 -m zipfile -e "$download"/ansible-*.whl . >/dev/null)
     # Keep only what the roles use (the bundle is 550 MB unpacked).

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import yaml
 
@@ -28,13 +30,65 @@ SUPERSET_PORT = int(os.environ.get("ANALYTICS_TARGETS_SUPERSET_PORT", "18088"))
 def targets_lock() -> Iterator[None]:
     """Hold converge.sh's lock on the targets for a whole test module."""
     TARGETS.mkdir(parents=True, exist_ok=True)
-    with open(TARGETS / ".lock", "w") as lock:
+    with open(TARGETS / ".lock", "w") as lock, locked_by_this_process():
         fcntl.flock(lock, fcntl.LOCK_EX)
-        os.environ["ANALYTICS_TARGETS_LOCKED"] = "1"
+        yield
+
+
+class BackgroundDeployment:
+    """`converge.sh all`, started when the session's tests are collected.
+
+    The deployment takes minutes, most of them spent waiting on downloads, package installs
+    and services booting in the targets: started first and checked last, it overlaps the
+    rest of the suite. It holds the targets' lock from start to finish.
+    """
+
+    def __init__(self) -> None:
+        (TARGETS / "logs").mkdir(parents=True, exist_ok=True)
+        self._lock: IO[str] = open(TARGETS / ".lock", "w")  # noqa: SIM115 (held until close)
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        self.log = TARGETS / "logs" / "converge.log"
+        self._output = open(self.log, "w")  # noqa: SIM115 (the child writes it)
+        self._process = subprocess.Popen(
+            [str(CONVERGE), "all"],
+            stdin=subprocess.DEVNULL,
+            stdout=self._output,
+            stderr=subprocess.STDOUT,
+            env=os.environ | {"ANALYTICS_TARGETS_LOCKED": "1"},
+            start_new_session=True,  # its own process group, so that close() stops it all
+        )
+        self.targets_up = True
+
+    def wait(self) -> int:
+        """converge.sh's exit status, once it has finished."""
+        return self._process.wait()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def close(self) -> None:
+        """Stop the deployment if it still runs (an aborted session), power the targets off."""
         try:
-            yield
+            if self._process.poll() is None:
+                os.killpg(self._process.pid, signal.SIGTERM)
+                self._process.wait()
+            if self.targets_up:
+                with locked_by_this_process():
+                    converge("down")
+                self.targets_up = False
         finally:
-            del os.environ["ANALYTICS_TARGETS_LOCKED"]
+            self._output.close()
+            self._lock.close()
+
+
+@contextmanager
+def locked_by_this_process() -> Iterator[None]:
+    """Tell converge.sh that the caller already holds the targets' lock."""
+    os.environ["ANALYTICS_TARGETS_LOCKED"] = "1"
+    try:
+        yield
+    finally:
+        del os.environ["ANALYTICS_TARGETS_LOCKED"]
 
 
 def converge(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

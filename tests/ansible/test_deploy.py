@@ -2,14 +2,14 @@
 
 ansible/tests/converge.sh builds the targets, boots their systemd, runs the playbook twice
 and fails unless the second run changes nothing; these tests then look inside the targets.
-Needs root, mmdebstrap, unshare and nsenter; takes a few minutes (most of it Superset).
+Needs root, mmdebstrap, unshare and nsenter; takes a few minutes (most of it Superset), so
+conftest.py starts it in the background when the tests are collected and runs these last.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
-import os
 import re
 import subprocess
 import urllib.request
@@ -24,8 +24,9 @@ from tests.ansible.harness import (
     REPO,
     SUPERSET_PORT,
     TARGETS,
-    converge,
+    BackgroundDeployment,
     inventory_host_vars,
+    locked_by_this_process,
     on_target,
     psql,
     target_path,
@@ -44,26 +45,24 @@ NOT_IDEMPOTENT = 3  # converge.sh's exit status when the second run changed some
 
 
 @pytest.fixture(scope="module")
-def deployment() -> Iterator[None]:
-    """Deploy to fresh targets and power them off afterwards.
-
-    ANALYTICS_TARGETS_REUSE=1 checks the targets left running by an earlier deployment
-    instead (while working on these checks).
+def deployment(background_deployment: BackgroundDeployment | None) -> Iterator[None]:
+    """Wait for the deployment started at collection (conftest.py); power the targets off
+    afterwards. Without one (ANALYTICS_TARGETS_REUSE=1), check the targets as they are.
     """
-    reuse = bool(os.environ.get("ANALYTICS_TARGETS_REUSE"))
-    with targets_lock():
-        try:
-            if not reuse:
-                # Idempotence is the first test's business: the others still run.
-                result = converge("all", check=False)
-                if result.returncode not in (0, NOT_IDEMPOTENT):
-                    pytest.fail(
-                        f"the deployment failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
-                    )
+    if background_deployment is None:
+        with targets_lock():
             yield
-        finally:
-            if not reuse:
-                converge("down")
+        return
+    try:
+        # Idempotence is the first test's business: the others still run.
+        status = background_deployment.wait()
+        if status not in (0, NOT_IDEMPOTENT):
+            output = background_deployment.output()
+            pytest.fail(f"the deployment failed (exit {status}):\n{output[-9000:]}")
+        with locked_by_this_process():  # the session holds the targets' lock
+            yield
+    finally:
+        background_deployment.close()
 
 
 def test_second_run_changes_nothing_on_any_host(deployment: None) -> None:
