@@ -1,7 +1,7 @@
 # The analyzer in its own virtual environment, and the schema through its migrations.
 # shellcheck shell=bash
 
-analyzer_up() {
+analyzer_install() {
     local stamp="$VENV/.installed" want
     want="$(inputs_hash "$ROOT/analyzer/pyproject.toml" "$ROOT/analyzer/setup.py")"
     want+="${ANALYZER_PURE_PYTHON:+-pure}"
@@ -19,7 +19,6 @@ analyzer_up() {
         # Unchanged C is not built again: mark what is there as built from these sources.
         find "$ROOT/analyzer/src" -name '*.so' -exec touch {} +
     fi
-    analyzer_migrate
 }
 
 # A compiled module missing or older than its source: the check tests/conftest.py makes.

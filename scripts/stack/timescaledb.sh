@@ -114,6 +114,7 @@ timescaledb_up() {
     cluster_configure
     if postmaster_pid >/dev/null; then
         pg_run "$PG_BIN/pg_ctl" -D "$PG_SEEN_AS/data" reload >/dev/null
+        timescaledb_restart_if_pending
     else
         log "starting TimescaleDB on 127.0.0.1:$PG_PORT"
         rm -f "$PG_LOCAL/data/postmaster.pid"
@@ -121,6 +122,24 @@ timescaledb_up() {
             >/dev/null || die "TimescaleDB did not start; see $PG_LOCAL/server.log"
     fi
     timescaledb_bootstrap
+}
+
+# Some settings (shared_buffers, wal_buffers...) take effect only at a restart: after a
+# reload, restart when one of them changed, or the server keeps running untuned.
+timescaledb_restart_if_pending() {
+    local pending
+    sleep 0.2 # the reload signal is handled asynchronously
+    pending="$(admin_query "SELECT string_agg(name, ', ') FROM pg_settings WHERE pending_restart")" ||
+        die "TimescaleDB does not answer; see $PG_LOCAL/server.log"
+    [[ -n "$pending" ]] || return 0
+    log "restarting TimescaleDB: $pending changed"
+    pg_run "$PG_BIN/pg_ctl" -D "$PG_SEEN_AS/data" -l "$PG_SEEN_AS/server.log" -w -t 60 \
+        -m fast restart >/dev/null || die "TimescaleDB did not restart; see $PG_LOCAL/server.log"
+}
+
+admin_query() {
+    pg_run "$PG_BIN/psql" -h "$PG_SEEN_AS/run" -p "$PG_PORT" -U postgres -d postgres -X -At \
+        -c "$1"
 }
 
 # Roles, databases and the extension: the same script as the Docker image's init.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -29,6 +30,19 @@ def test_analytics_database_has_timescaledb():
             "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'"
         ).fetchone()
     assert version and version[0].startswith("2.")
+
+
+def test_server_runs_with_the_tuned_settings_it_was_given():
+    """Memory settings take effect only at a restart: the first `up` must write them
+    before it starts the server, a later `up` that changes them must restart it."""
+    conf = (REPO / ".local" / "pg" / "data" / "analytics.conf").read_text()
+    written = dict(re.findall(r"^(shared_buffers|wal_buffers) = (\S+)$", conf, re.MULTILINE))
+    assert set(written) == {"shared_buffers", "wal_buffers"}, "analyzer db tune's settings"
+    with psycopg.connect(require("ANALYTICS_ADMIN_URL")) as conn:
+        running = {name: conn.execute(f"SHOW {name}").fetchone()[0] for name in written}
+        pending = conn.execute("SELECT name FROM pg_settings WHERE pending_restart").fetchall()
+    assert running == written
+    assert pending == []
 
 
 def test_database_listens_on_loopback_only():
