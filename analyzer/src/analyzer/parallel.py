@@ -36,7 +36,7 @@ from analyzer.output import ENCODERS, Encoder
 from analyzer.parsing import Parsed, ParseSetup, Reject, Tally, tune_runtime
 
 CHUNK_SIZE = 128 << 10  # less in flight: 256 KiB cost 20 MB more, 1 MiB 80 MB, at the same speed
-PIPE_SIZE = 1 << 20  # chunks waiting for each worker: it never idles for want of the next
+PIPE_SIZE = 1 << 20  # a pipe between two processes: neither waits on every step of the other
 WRITES_AHEAD = 3  # parsed chunks a worker holds while it waits for its turn to write
 WARM_UP_BYTES = 64 << 10
 _TOKEN = b"t"
@@ -95,6 +95,15 @@ def chunks(blocks: Iterable[bytes], size: int = CHUNK_SIZE) -> Iterator[tuple[by
         raise error
 
 
+def widen_pipes(pipes: list[Connection]) -> None:
+    """Let each pipe hold PIPE_SIZE bytes instead of 64 KiB, so that its writer goes on
+    while its reader is busy elsewhere (Linux; a speed-up only, so a refusal is fine)."""
+    if hasattr(fcntl, "F_SETPIPE_SZ"):
+        for pipe in pipes:
+            with contextlib.suppress(OSError):  # past fs.pipe-max-size or a user's quota
+                fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+
+
 @dataclass(frozen=True, slots=True)
 class _Ring:
     """The pipes between the parent and `jobs` workers: chunks in, counts back, and the
@@ -111,10 +120,7 @@ class _Ring:
             [_FORK.Pipe(duplex=False) for _ in range(jobs)],
             [os.pipe() for _ in range(jobs)],
         )
-        if hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux; a speed-up only, so a refusal is fine
-            for _, sender in ring.chunks:
-                with contextlib.suppress(OSError):  # past fs.pipe-max-size or a user's quota
-                    fcntl.fcntl(sender.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+        widen_pipes([sender for _, sender in ring.chunks])
         return ring
 
     # Each process closes every end that is not its own: when one dies, the last writing

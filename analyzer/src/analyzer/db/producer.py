@@ -38,7 +38,7 @@ from analyzer.db.discover import Candidate
 from analyzer.errors import AnalyzerError, InputError
 from analyzer.fastpath import CopyLayout, FastParser
 from analyzer.formats import AUTO, SAMPLE_LINES, LogFormat, build_format, detect_format
-from analyzer.parallel import CHUNK_SIZE, chunks
+from analyzer.parallel import CHUNK_SIZE, chunks, widen_pipes
 from analyzer.parsing import LineParser, Tally, tune_runtime
 from analyzer.pipeline import SiteContext
 from analyzer.privacy import key_from_env
@@ -132,6 +132,7 @@ def parse_in_children(job: ParseJob, size: int) -> Iterator[Iterator[Batch]]:
     """Run `produce` in forked children; iterate over their batches in file order."""
     workers = worker_count(job, size)
     pipes = [_FORK.Pipe(duplex=False) for _ in range(workers)]
+    widen_pipes([sender for _, sender in pipes])  # a child runs ahead of the loader
     receivers = [receiver for receiver, _ in pipes]
     children = []
     for worker, (_, sender) in enumerate(pipes):
