@@ -41,6 +41,7 @@ url_for() {  # url_for URL DBNAME: the same URL on another database
 print(make_conninfo(sys.argv[1], dbname=sys.argv[2]))' "$1" "$2"
 }
 
+command -v goaccess >/dev/null || { say "GoAccess is missing: apt-get install goaccess"; exit 1; }
 mkdir -p "$LOG_DIR"
 if [[ ! -s "$LOG" || "$(cat "$WORK/lines" 2>/dev/null)" != "$LINES day" ]]; then
     say "generating $LINES nginx lines into $LOG"
