@@ -72,7 +72,8 @@ def test_text_values_survive_tabs_newlines_backslashes_quotes_and_commas(writer_
 
 def test_ogc_requests_store_their_layers_once_per_layer(writer_url) -> None:
     ogc = OgcInfo(
-        service="WMS", request="GetMap", layers=["topp:states", "bare", "ws:we\\ird\tname"],
+        service="WMS", request="GetMap",
+        layers=["topp:states", "bare", "ws:we\\ird\tname", ":lead", "a:b:c"],
         crs="EPSG:4326", format="image/png", bbox=[-180.0, -90.5, 180.0, 90.0],
         width=10**12, height=256, tiled=True,
     )  # fmt: skip
@@ -83,8 +84,10 @@ def test_ogc_requests_store_their_layers_once_per_layer(writer_url) -> None:
     assert stored["ogc_layers"] == ogc.layers
     assert stored["ogc_bbox"] == ogc.bbox
     assert (stored["ogc_width"], stored["ogc_height"]) == (None, 256)  # out of range -> NULL
-    assert (stored["ogc_tiled"], stored["ogc_download"], stored["layer_count"]) == (True, False, 3)
-    assert layers == [
+    assert (stored["ogc_tiled"], stored["ogc_download"], stored["layer_count"]) == (True, False, 5)
+    assert layers == [  # the workspace: what precedes the first colon, NULL without one
+        (7, ":lead", "", "WMS", True, None, None, 200),
+        (7, "a:b:c", "a", "WMS", True, None, None, 200),
         (7, "bare", None, "WMS", True, None, None, 200),
         (7, "topp:states", "topp", "WMS", True, None, None, 200),
         (7, "ws:we\\ird\tname", "ws", "WMS", True, None, None, 200),

@@ -165,10 +165,14 @@ def test_a_database_without_the_extension_is_refused_with_what_to_do(empty_db):
         migrate(empty_db.owner_url)
 
 
-_ANALYZE_STAND_IN = """
-CREATE FUNCTION analytics.analyze_new_rows(first_ts timestamptz, last_ts timestamptz)
-RETURNS void LANGUAGE sql RETURN NULL
-"""
+# What today's loader needs of the schema, for days loaded under an earlier one: the
+# rollups of that time did not analyze the new rows (a stand-in, which 0007 replaces),
+# and the database computed each layer's workspace (0008 does the same again, IF EXISTS).
+_TODAYS_LOADER_NEEDS = (
+    """CREATE FUNCTION analytics.analyze_new_rows(first_ts timestamptz, last_ts timestamptz)
+    RETURNS void LANGUAGE sql RETURN NULL""",
+    "ALTER TABLE analytics.request_layers ALTER COLUMN workspace DROP EXPRESSION",
+)
 
 
 def _upgrade_with_days_loaded(db, before: str, start: datetime, days: int, *drops: str) -> None:
@@ -180,9 +184,8 @@ def _upgrade_with_days_loaded(db, before: str, start: datetime, days: int, *drop
         pytest.skip("continuous aggregates are refreshed after upgrading, not by migrations")
     migrate(db.owner_url, target=before)
     with psycopg.connect(db.owner_url, autocommit=True) as conn:
-        # The rollups of that time did not analyze the new rows: a stand-in lets today's
-        # refresh_rollups run; 0007 replaces it.
-        conn.execute(_ANALYZE_STAND_IN)
+        for statement in _TODAYS_LOADER_NEEDS:
+            conn.execute(statement)
     with psycopg.connect(db.writer_url, autocommit=True) as conn:
         load_file(conn, "alpha", start, timedelta(days=days), 900)
     with psycopg.connect(db.owner_url, autocommit=True) as conn:

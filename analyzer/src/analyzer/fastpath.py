@@ -36,6 +36,7 @@ from analyzer.db.copy import (
     RowEncoder,
     catalog_values,
     integer,
+    layer_cells,
     layer_ogc_values,
     number,
     ogc_values,
@@ -195,7 +196,7 @@ class CopyLayout(Layout):
 
     def request(self, method: str, path: str, match: AppMatch) -> Pieces:
         info = match.ogc
-        layers = [text(layer) for layer in info.layers] if info is not None else []
+        layers = [layer_cells(layer) for layer in info.layers] if info is not None else []
         return (
             f"{text(method)}\t{text(path)}",
             match.app,

@@ -143,7 +143,11 @@ def _database_errors() -> Iterator[None]:
             f"the database has no analytics schema yet ({str(exc).strip()}): "
             "run `analyzer db migrate` first"
         ) from exc
-    except (psycopg.errors.UndefinedFunction, psycopg.errors.UndefinedColumn) as exc:
+    except (
+        psycopg.errors.UndefinedFunction,
+        psycopg.errors.UndefinedColumn,
+        psycopg.errors.InvalidColumnReference,  # a column generated before 0008
+    ) as exc:
         raise DatabaseError(
             f"the database schema is older than this analyzer ({str(exc).strip()}): "
             "run `analyzer db migrate` first"
