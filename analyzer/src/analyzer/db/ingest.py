@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -36,7 +35,7 @@ from analyzer.settings import Settings, SiteConfig
 
 log = logging.getLogger(__name__)
 
-LAYER_SPOOL_BYTES = 32 << 20  # layer rows kept in memory before spilling to disk
+LAYER_SEGMENT_BYTES = 8 << 20  # layer rows held in memory, then copied between requests
 # One server session takes the COPY: past a few parsing processes it is the bottleneck, and
 # each process costs memory (and, for a gzip file, one more full decompression).
 MAX_DEFAULT_JOBS = 4
@@ -245,36 +244,41 @@ def load_file(
 ) -> tuple[ledger.FileTotals, Counter[str]]:
     """COPY the file of ``job`` into the raw tables, inside the caller's transaction.
 
-    One connection runs one COPY at a time, so layer rows wait in a spooled temporary
-    file (memory up to LAYER_SPOOL_BYTES, disk beyond) while the requests stream in.
+    One connection runs one COPY at a time: the requests stream in until the layer rows
+    waiting in memory reach LAYER_SEGMENT_BYTES, then those are copied, and so on. The
+    server copies layer rows while the children go on parsing (producer._ReadAhead).
     """
     totals, tally, done = ledger.FileTotals(), Tally(), 0
     size = content_size(job.candidate.path)
     progress.start(f"{job.site.name}/{job.candidate.path.name}", size)
-    with ExitStack() as stack:
-        cur = stack.enter_context(conn.cursor())
-        layers = stack.enter_context(tempfile.SpooledTemporaryFile(LAYER_SPOOL_BYTES))
-        rejects = stack.enter_context(_RejectsFile(rejects_path))
-        path = job.candidate.path
-        with (
-            _timed(path, "requests parsed and copied"),
-            cur.copy(copy_statement("requests", REQUEST_COLUMNS)) as copy,
-        ):
-            for batch in stack.enter_context(parse_in_children(job, size)):
-                copy.write(batch.requests)
-                layers.write(batch.layers)
-                rejects.write(batch.rejects)
-                tally.add(batch.tally)
-                totals.stretch(batch.first_ts, batch.last_ts)
-                done += batch.size
-                progress.update(done, tally.lines)
-        layers.seek(0)
-        with (
-            _timed(path, "layer rows copied"),
-            cur.copy(copy_statement("request_layers", LAYER_COLUMNS)) as copy,
-        ):
-            while chunk := layers.read(1 << 20):
-                copy.write(chunk)
+    path = job.candidate.path
+    with (
+        conn.cursor() as cur,
+        _RejectsFile(rejects_path) as rejects,
+        _timed(path, "parsed and copied"),
+        parse_in_children(job, size) as batches,
+    ):
+        finished = False
+        while not finished:
+            layers: list[bytes] = []
+            waiting = 0
+            with cur.copy(copy_statement("requests", REQUEST_COLUMNS)) as copy:
+                for batch in batches:
+                    copy.write(batch.requests)
+                    layers.append(batch.layers)
+                    waiting += len(batch.layers)
+                    rejects.write(batch.rejects)
+                    tally.add(batch.tally)
+                    totals.stretch(batch.first_ts, batch.last_ts)
+                    done += batch.size
+                    progress.update(done, tally.lines)
+                    if waiting >= LAYER_SEGMENT_BYTES:
+                        break
+                else:
+                    finished = True
+            if waiting:
+                with cur.copy(copy_statement("request_layers", LAYER_COLUMNS)) as copy:
+                    copy.write(b"".join(layers))
     progress.finish()
     totals.lines, totals.rows = tally.lines, tally.records
     totals.rejects = sum(tally.rejects.values())

@@ -19,11 +19,14 @@ on the closed pipe and it exits.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import multiprocessing
 import os
+import queue
 import signal
+import threading
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -47,6 +50,7 @@ from analyzer.settings import SiteConfig
 
 log = logging.getLogger(__name__)
 _FORK = multiprocessing.get_context("fork")
+READ_AHEAD = 64  # batches (about 128 KiB of log lines each) taken ahead of the loader
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +150,11 @@ def parse_in_children(job: ParseJob, size: int) -> Iterator[Iterator[Batch]]:
         children.append(child)
     for _, sender in pipes:
         sender.close()  # each child holds the only writing end of its pipe: EOF if it dies
+    ahead = _ReadAhead(_in_order(receivers, children, job))
     try:
-        yield _in_order(receivers, children, job)
+        yield iter(ahead)
     finally:
+        ahead.stop()
         for receiver in receivers:
             receiver.close()
         for child in children:
@@ -185,6 +191,42 @@ def _child_main(
         sender.send(Failed(str(exc)))
     except Exception:
         sender.send(Failed(f"{job.candidate.path}: parser crashed:\n{traceback.format_exc()}"))
+
+
+class _ReadAhead:
+    """Batches taken from the children by a thread, while the loader waits on the server.
+
+    The loader also stops to copy layer rows; without this, each child would stop too once
+    its pipe is full, and a core would idle."""
+
+    def __init__(self, batches: Iterator[Batch]) -> None:
+        self._queue: queue.Queue[Batch | BaseException | None] = queue.Queue(READ_AHEAD)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._take, args=(batches,), daemon=True)
+        self._thread.start()
+
+    def _take(self, batches: Iterator[Batch]) -> None:
+        try:
+            for batch in batches:
+                if self._stopping.is_set():
+                    return
+                self._queue.put(batch)
+            self._queue.put(None)
+        except BaseException as exc:  # handed to the loader, which raises it
+            self._queue.put(exc)
+
+    def __iter__(self) -> Iterator[Batch]:
+        while (item := self._queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def stop(self) -> None:
+        """Let the thread end: it may be waiting for room in the queue."""
+        self._stopping.set()
+        while self._thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self._queue.get(timeout=0.05)
 
 
 def _in_order(
