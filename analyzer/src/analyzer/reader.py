@@ -57,6 +57,9 @@ def read_blocks(stream: BinaryIO, name: str, block_size: int = BLOCK_SIZE) -> It
     carry = b""  # start of a line whose end is in a later read
     skipping = False  # inside an over-long line: drop bytes until its end
     lines = 0
+    # Only a gzip stream can fail half-way, and its error says after how many lines:
+    # counting them in a plain file would cost a pass over every byte for nothing.
+    counting = isinstance(stream, gzip.GzipFile)
     while data := _read(stream, name, block_size, lines):
         if skipping:
             end = data.find(b"\n")
@@ -66,7 +69,8 @@ def read_blocks(stream: BinaryIO, name: str, block_size: int = BLOCK_SIZE) -> It
         cut = data.rfind(b"\n") + 1
         if cut:
             block = carry + data[:cut]
-            lines += block.count(b"\n")
+            if counting:
+                lines += block.count(b"\n")
             yield block
             carry = data[cut:]
         else:
