@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The nightly ingest against GoAccess, side by side on the same file in the same run.
 #
-#   benchmarks/run.sh [LINES]        (default 2000000; needs ./stack up)
+#   benchmarks/run.sh [LINES [ROUNDS]]   (defaults 2000000 and 1; needs ./stack up)
 #
 # 1. `analyzer generate --single` writes a LINES-line nginx day (cached in .local/bench/);
 # 2. GoAccess reads it into a JSON report: the lines/s to beat;
@@ -13,6 +13,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LINES="${1:-2000000}"
+ROUNDS="${2:-1}"  # goaccess and run pairs; the median ratio is printed
 WORK="$ROOT/.local/bench"
 LOG_DIR="$WORK/site"
 LOG="$LOG_DIR/access.log.1"
@@ -50,17 +51,19 @@ if [[ ! -s "$LOG" || "$(cat "$WORK/lines" 2>/dev/null)" != "$LINES day" ]]; then
     echo "$LINES day" >"$WORK/lines"
 fi
 
-say "fresh database $DB"
-admin_sql "DROP DATABASE IF EXISTS $DB WITH (FORCE)" "CREATE DATABASE $DB OWNER analytics_owner" \
-    "GRANT CONNECT, TEMPORARY ON DATABASE $DB TO analytics_writer"
-"$PY" -c 'import sys, psycopg
+fresh_database() {
+    say "fresh database $DB"
+    admin_sql "DROP DATABASE IF EXISTS $DB WITH (FORCE)" "CREATE DATABASE $DB OWNER analytics_owner" \
+        "GRANT CONNECT, TEMPORARY ON DATABASE $DB TO analytics_writer"
+    "$PY" -c 'import sys, psycopg
 with psycopg.connect(sys.argv[1], autocommit=True) as c:
     c.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")' "$(url_for "$ANALYTICS_ADMIN_URL" "$DB")"
+    "$ANALYZER" db migrate \
+        --database-url "$(url_for "$ANALYTICS_OWNER_URL" "$DB")" >/dev/null 2>&1
+    rm -rf "$WORK/state"
+}
 trap 'admin_sql "DROP DATABASE IF EXISTS $DB WITH (FORCE)"' EXIT
-"$ANALYZER" db migrate \
-    --database-url "$(url_for "$ANALYTICS_OWNER_URL" "$DB")" >/dev/null 2>&1
 
-rm -rf "$WORK/state"
 cat >"$WORK/config.yaml" <<YAML
 database_url: '$(url_for "$ANALYZER_DATABASE_URL" "$DB")'
 state_dir: $WORK/state
@@ -71,31 +74,58 @@ sites:
         format: nginx
 YAML
 
+goaccess_round() {
+    say "goaccess (round $1)"
+    results+=("$(measure goaccess -- goaccess "$LOG" --no-progress --no-global-config \
+        --log-format='%h %^[%d:%t %^] "%r" %s %b "%R" "%u" %T' \
+        --date-format='%d/%b/%Y' --time-format='%T' -o "$WORK/goaccess.json")")
+}
+
+run_round() {
+    fresh_database
+    say "analyzer run (empty database, round $1)"
+    results+=("$(measure run -- "$ANALYZER" run --config "$WORK/config.yaml")")
+}
+
+# Rounds alternate which tool goes first, so that a machine slowing down or speeding up
+# during the benchmark favours neither.
+results=()
 cat "$LOG" >/dev/null  # every run starts from the page cache
-say "goaccess"
-results=("$(measure goaccess -- goaccess "$LOG" --no-progress --no-global-config \
-    --log-format='%h %^[%d:%t %^] "%r" %s %b "%R" "%u" %T' \
-    --date-format='%d/%b/%Y' --time-format='%T' -o "$WORK/goaccess.json")")
-say "analyzer run (empty database)"
-results+=("$(measure run -- "$ANALYZER" run --config "$WORK/config.yaml")")
+for ((round = 1; round <= ROUNDS; round++)); do
+    if ((round % 2)); then
+        goaccess_round "$round" && run_round "$round"
+    else
+        run_round "$round" && goaccess_round "$round"
+    fi
+done
 say "analyzer run again (nothing new)"
 results+=("$(measure rerun -- "$ANALYZER" run --config "$WORK/config.yaml")")
 
 "$PY" - "$LINES" "${results[@]}" <<'PY'
-import os, sys
+import os, statistics, sys
 
 lines = int(sys.argv[1])
 rows = [row.split() for row in sys.argv[2:]]
-base = lines / float(rows[0][1])
+goaccess = [float(wall) for name, wall, *_ in rows if name == "goaccess"]
 print(f"\n{'':10} {'wall s':>8} {'CPU s':>8} {'lines/s':>10} {'x goaccess':>10} "
       f"{'RSS MiB':>8} {'PSS MiB':>8}")
+ratios, runs = [], 0
 for name, wall, cpu, rss, pss in rows:
     rate = lines / float(wall)
-    # The rerun reads nothing: its time is the point, not a rate.
-    rates = ("-", "-") if name == "rerun" else (f"{rate:,.0f}", f"{rate / base:.2f}")
+    if name == "rerun":  # it reads nothing: its time is the point, not a rate
+        rates = ("-", "-")
+    else:
+        base = goaccess[runs if name == "run" else goaccess.index(float(wall))]
+        rates = (f"{rate:,.0f}", f"{base / float(wall):.2f}")
+        if name == "run":
+            ratios.append(base / float(wall))
+            runs += 1
     print(f"{name:10} {float(wall):8.1f} {float(cpu):8.1f} {rates[0]:>10} {rates[1]:>10} "
           f"{int(rss) // 1024:8} {int(pss) // 1024:8}")
 load = " ".join(open("/proc/loadavg").read().split()[:3])
 print(f"\n{lines} lines, {os.cpu_count()} cores, load average {load}")
+if len(ratios) > 1:
+    print(f"run x goaccess, round by round: {' '.join(f'{r:.2f}' for r in ratios)}; "
+          f"median {statistics.median(ratios):.2f}")
 print("target: run >= 1.00 x goaccess (CPU s: the analyzer's processes only, not the server's)")
 PY
