@@ -8,8 +8,9 @@ runs on the other cores:
             ...
 
 Each of the N children reads the whole file (plain or gzip) but parses only every N-th
-chunk of lines (`parallel.chunks` numbers them); the loader takes one batch from each
-child in turn, which gives back the file order. Nothing flows
+chunk of lines (`parallel.chunks` numbers them); a thread of the loader takes one batch
+from each child in turn, which gives back the file order, and queues them, so that the
+children go on while the loader waits on the server (`_ReadAhead`). Nothing flows
 from the loader to the children, so no pipe can fill up both ways and deadlock.
 
 A child that meets a damaged file sends `Failed`; the loader raises InputError so the
@@ -27,6 +28,7 @@ import os
 import queue
 import signal
 import threading
+import time
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -154,7 +156,12 @@ def parse_in_children(job: ParseJob, size: int) -> Iterator[Iterator[Batch]]:
     try:
         yield iter(ahead)
     finally:
-        ahead.stop()
+        # The thread must be done with the pipes before they close: a child that neither
+        # sends nor ends (a parser stuck in a loop) is killed to wake it with EOF.
+        if not ahead.stop(timeout=1.0):
+            for child in children:
+                child.kill()
+            ahead.stop()
         for receiver in receivers:
             receiver.close()
         for child in children:
@@ -221,12 +228,17 @@ class _ReadAhead:
                 raise item
             yield item
 
-    def stop(self) -> None:
-        """Let the thread end: it may be waiting for room in the queue."""
+    def stop(self, timeout: float | None = None) -> bool:
+        """Let the thread end, emptying the queue it may wait on; False if it still runs
+        after ``timeout`` seconds (it waits for a child's next batch)."""
         self._stopping.set()
+        deadline = None if timeout is None else time.monotonic() + timeout
         while self._thread.is_alive():
+            if deadline is not None and time.monotonic() > deadline:
+                return False
             with contextlib.suppress(queue.Empty):
                 self._queue.get(timeout=0.05)
+        return True
 
 
 def _in_order(
