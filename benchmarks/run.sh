@@ -109,17 +109,16 @@ rows = [row.split() for row in sys.argv[2:]]
 goaccess = [float(wall) for name, wall, *_ in rows if name == "goaccess"]
 print(f"\n{'':10} {'wall s':>8} {'CPU s':>8} {'lines/s':>10} {'x goaccess':>10} "
       f"{'RSS MiB':>8} {'PSS MiB':>8}")
-ratios, runs = [], 0
+ratios = []
 for name, wall, cpu, rss, pss in rows:
     rate = lines / float(wall)
     if name == "rerun":  # it reads nothing: its time is the point, not a rate
         rates = ("-", "-")
-    else:
-        base = goaccess[runs if name == "run" else goaccess.index(float(wall))]
-        rates = (f"{rate:,.0f}", f"{base / float(wall):.2f}")
-        if name == "run":
-            ratios.append(base / float(wall))
-            runs += 1
+    elif name == "goaccess":
+        rates = (f"{rate:,.0f}", "1.00")
+    else:  # against GoAccess in the same round
+        ratios.append(goaccess[len(ratios)] / float(wall))
+        rates = (f"{rate:,.0f}", f"{ratios[-1]:.2f}")
     print(f"{name:10} {float(wall):8.1f} {float(cpu):8.1f} {rates[0]:>10} {rates[1]:>10} "
           f"{int(rss) // 1024:8} {int(pss) // 1024:8}")
 load = " ".join(open("/proc/loadavg").read().split()[:3])

@@ -113,8 +113,7 @@ timescaledb_up() {
     cluster_init
     cluster_configure
     if postmaster_pid >/dev/null; then
-        pg_run "$PG_BIN/pg_ctl" -D "$PG_SEEN_AS/data" reload >/dev/null
-        timescaledb_restart_if_pending
+        timescaledb_reload
     else
         log "starting TimescaleDB on 127.0.0.1:$PG_PORT"
         rm -f "$PG_LOCAL/data/postmaster.pid"
@@ -124,28 +123,35 @@ timescaledb_up() {
     timescaledb_bootstrap
 }
 
-# Some settings (shared_buffers, wal_buffers...) take effect only at a restart: after a
-# reload, restart when one of them changed, or the server keeps running untuned.
-timescaledb_restart_if_pending() {
-    local pending
-    sleep 0.2 # the reload signal is handled asynchronously
-    pending="$(admin_query "SELECT string_agg(name, ', ') FROM pg_settings WHERE pending_restart")" ||
+# Reload the configuration, then restart if a setting that takes effect only at a restart
+# (shared_buffers, wal_buffers...) changed: else the server would keep running untuned.
+timescaledb_reload() {
+    local loaded pending
+    loaded="$(admin_query "SELECT pg_conf_load_time()")" ||
         die "TimescaleDB does not answer; see $PG_LOCAL/server.log"
+    pg_run "$PG_BIN/pg_ctl" -D "$PG_SEEN_AS/data" reload >/dev/null
+    # The server rereads its files asynchronously; a new session sees when it has.
+    for _ in $(seq 50); do
+        [[ "$(admin_query "SELECT pg_conf_load_time()")" != "$loaded" ]] && break
+        sleep 0.1
+    done
+    pending="$(admin_query "SELECT string_agg(name, ', ') FROM pg_settings WHERE pending_restart")"
     [[ -n "$pending" ]] || return 0
     log "restarting TimescaleDB: $pending changed"
     pg_run "$PG_BIN/pg_ctl" -D "$PG_SEEN_AS/data" -l "$PG_SEEN_AS/server.log" -w -t 60 \
         -m fast restart >/dev/null || die "TimescaleDB did not restart; see $PG_LOCAL/server.log"
 }
 
-admin_query() {
-    pg_run "$PG_BIN/psql" -h "$PG_SEEN_AS/run" -p "$PG_PORT" -U postgres -d postgres -X -At \
-        -c "$1"
+# psql as the postgres superuser, through the socket.
+admin_psql() {
+    pg_run "$PG_BIN/psql" -h "$PG_SEEN_AS/run" -p "$PG_PORT" -U postgres -d postgres -X "$@"
 }
+
+admin_query() { admin_psql -At -c "$1"; }
 
 # Roles, databases and the extension: the same script as the Docker image's init.
 timescaledb_bootstrap() {
-    pg_run "$PG_BIN/psql" -h "$PG_SEEN_AS/run" -p "$PG_PORT" -U postgres -d postgres -q \
-        -v ON_ERROR_STOP=1 \
+    admin_psql -q -v ON_ERROR_STOP=1 \
         -v owner_password="$ANALYTICS_OWNER_PASSWORD" \
         -v writer_password="$ANALYTICS_WRITER_PASSWORD" \
         -v reader_password="$ANALYTICS_READER_PASSWORD" \

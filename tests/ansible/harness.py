@@ -29,10 +29,16 @@ SUPERSET_PORT = int(os.environ.get("ANALYTICS_TARGETS_SUPERSET_PORT", "18088"))
 @contextmanager
 def targets_lock() -> Iterator[None]:
     """Hold converge.sh's lock on the targets for a whole test module."""
-    TARGETS.mkdir(parents=True, exist_ok=True)
-    with open(TARGETS / ".lock", "w") as lock, locked_by_this_process():
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _lock_targets(), locked_by_this_process():
         yield
+
+
+def _lock_targets() -> IO[str]:
+    """converge.sh's lock on the targets, held until the file is closed."""
+    TARGETS.mkdir(parents=True, exist_ok=True)
+    lock = open(TARGETS / ".lock", "w")  # noqa: SIM115 (the caller closes it)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    return lock
 
 
 class BackgroundDeployment:
@@ -44,9 +50,8 @@ class BackgroundDeployment:
     """
 
     def __init__(self) -> None:
-        (TARGETS / "logs").mkdir(parents=True, exist_ok=True)
-        self._lock: IO[str] = open(TARGETS / ".lock", "w")  # noqa: SIM115 (held until close)
-        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        self._lock = _lock_targets()
+        (TARGETS / "logs").mkdir(exist_ok=True)
         self.log = TARGETS / "logs" / "converge.log"
         self._output = open(self.log, "w")  # noqa: SIM115 (the child writes it)
         self._process = subprocess.Popen(
