@@ -330,3 +330,39 @@ def test_files_last_written_before_the_raw_retention_are_not_loaded(
     assert [name for site, name, *_ in ledger(analytics_db.writer_url) if site == "old"] == [
         "access.log.1"
     ]
+
+
+def test_each_load_summarizes_the_index_ranges_of_the_load_before(empty_db, tmp_path) -> None:
+    """A scan reads every BRIN range not summarized yet (migration 0009): were a run to leave
+    them to autovacuum, each file's rollups would read the rows of every file before it.
+    After the run, only ranges holding rows of the last file, or no rows yet (COPY extends
+    a table ahead of its rows), may still be unsummarized."""
+    migrate(empty_db.owner_url)
+    generated = generate(tmp_path, "alpha:nginx,beta:secproxy", days=4)
+    assert run(configure(generated.config, empty_db.writer_url)).returncode == ExitCode.OK
+
+    range_of = "(ctid::text::point)[0]::int / 32"
+    with psycopg.connect(empty_db.owner_url, autocommit=True) as conn:
+        (last,) = conn.execute("SELECT max(id) FROM analytics.ingested_files").fetchone()
+        indexes = conn.execute(
+            "SELECT format('%I.%I', c.chunk_schema, c.chunk_name), i.indexrelid::regclass::text"
+            " FROM timescaledb_information.chunks AS c"
+            " JOIN pg_index AS i"
+            "   ON i.indrelid = format('%I.%I', c.chunk_schema, c.chunk_name)::regclass"
+            " WHERE c.hypertable_schema = 'analytics'"
+        ).fetchall()
+        earlier_only = 0
+        for chunk, index in indexes:
+            (with_rows, of_last, past_rows) = conn.execute(
+                f"SELECT count(DISTINCT {range_of}),"
+                f" count(DISTINCT {range_of}) FILTER (WHERE file_id = %s),"
+                f" (pg_relation_size('{chunk}') / current_setting('block_size')::int - 1) / 32"
+                f" - max({range_of}) FROM {chunk}",
+                [last],
+            ).fetchone()
+            (unsummarized,) = conn.execute(
+                "SELECT brin_summarize_new_values(%s::regclass)", [index]
+            ).fetchone()
+            assert unsummarized <= of_last + past_rows, chunk
+            earlier_only += with_rows - of_last
+    assert earlier_only > 0  # ranges of earlier files only, which a run must summarize

@@ -265,3 +265,28 @@ def test_migration_0008_keeps_the_workspace_the_database_computed_and_stops_comp
         ).fetchone()
     assert stored == [("bare", None), ("topp:states", "topp")]
     assert generated == ("",)  # a plain column, which the loader fills
+
+
+def test_migration_0009_replaces_the_raw_btree_indexes_of_every_chunk_with_brin(empty_db):
+    migrate(empty_db.owner_url, target="0008")
+    with psycopg.connect(empty_db.writer_url, autocommit=True) as conn:
+        start = datetime(2026, 11, 2, tzinfo=ZoneInfo("Europe/Paris"))
+        load_file(conn, "alpha", start, timedelta(days=10), 500)  # two chunks a table
+
+    migrate(empty_db.owner_url)
+
+    with psycopg.connect(empty_db.owner_url) as conn:
+        methods = conn.execute(
+            "SELECT t.relname, am.amname, pg_get_indexdef(i.indexrelid) LIKE '%(site, ts)%'"
+            " FROM pg_index AS i"
+            " JOIN pg_class AS t ON t.oid = i.indrelid"
+            " JOIN pg_class AS ic ON ic.oid = i.indexrelid"
+            " JOIN pg_am AS am ON am.oid = ic.relam"
+            " JOIN pg_namespace AS n ON n.oid = t.relnamespace"
+            " WHERE n.nspname IN ('analytics', '_timescaledb_internal')"
+            "   AND (t.relname IN ('requests', 'request_layers') OR t.relname LIKE '\\_hyper\\_%')"
+        ).fetchall()
+        rows = conn.execute("SELECT count(*) FROM analytics.requests").fetchone()[0]
+    assert len(methods) == 2 + 4  # the two hypertables and their two chunks each
+    assert {(method, on_site_and_ts) for _, method, on_site_and_ts in methods} == {("brin", True)}
+    assert rows == 500

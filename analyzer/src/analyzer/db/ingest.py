@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -168,6 +169,7 @@ class _Loader:
         self.report = RunReport()
         self.raw_cutoff = _raw_cutoff(conn, settings.retention.raw)
         self.warm = False  # whether the parsers' shared tables are loaded (warm_up)
+        self.unsummarized: tuple[datetime, datetime] | None = None  # the last load's span
 
     def new_files(self, site: SiteConfig) -> Iterator[Candidate]:
         known = ledger.known_fingerprints(self.conn, site.name)
@@ -203,6 +205,7 @@ class _Loader:
         if not self.warm:  # only when there is something to parse: reruns stay quick
             warm_up()
             self.warm = True
+        self._summarize_last_load()
         report = FileReport(site.name, candidate.path)
         # Named after the content too: tomorrow's access.log.1 must not overwrite today's.
         name = f"{candidate.path.name}.{candidate.fingerprint[:12]}.rejects"
@@ -218,8 +221,20 @@ class _Loader:
             if partial.exists():
                 partial.replace(rejects)
             aggregates.refresh_after_commit(self.conn)
+            if report.totals.first_ts and report.totals.last_ts:
+                self.unsummarized = (report.totals.first_ts, report.totals.last_ts)
         log.info("%s", report.line())
         self.report.files.append(report)
+
+    def _summarize_last_load(self) -> None:
+        """Summarize the index ranges of the rows the last load appended (migration 0009):
+        only a load that follows in the same run needs it, autovacuum does it otherwise."""
+        if self.unsummarized is not None:
+            with _timed("the last load's index ranges summarized"):
+                self.conn.execute(
+                    "SELECT analytics.summarize_new_ranges(%s, %s)", self.unsummarized
+                )
+            self.unsummarized = None
 
     def _load_in_transaction(
         self, site: SiteConfig, candidate: Candidate, rejects: Path
@@ -230,7 +245,7 @@ class _Loader:
             job = ParseJob(site, candidate, file_id, self.jobs)
             totals, reasons = load_file(self.conn, job, rejects, self.progress)
             if totals.first_ts and totals.last_ts:
-                with _timed(candidate.path, "rollups refreshed"):
+                with _timed(f"{candidate.path}: rollups refreshed"):
                     aggregates.refresh_rollups(
                         self.conn, site.name, totals.first_ts, totals.last_ts
                     )
@@ -255,7 +270,7 @@ def load_file(
     with (
         conn.cursor() as cur,
         _RejectsFile(rejects_path) as rejects,
-        _timed(path, "parsed and copied"),
+        _timed(f"{path}: parsed and copied"),
         parse_in_children(job, size) as batches,
     ):
         finished = False
@@ -286,11 +301,11 @@ def load_file(
 
 
 @contextmanager
-def _timed(path: Path, what: str) -> Iterator[None]:
+def _timed(what: str) -> Iterator[None]:
     """Log how long ``what`` took, at debug level (``analyzer -v run``)."""
     started = time.monotonic()
     yield
-    log.debug("%s: %s in %.1f s", path, what, time.monotonic() - started)
+    log.debug("%s in %.1f s", what, time.monotonic() - started)
 
 
 def copy_statement(table: str, columns: tuple[str, ...]) -> sql.Composed:
