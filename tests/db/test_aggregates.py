@@ -19,6 +19,7 @@ import pytest
 
 from analyzer.db import aggregates
 from analyzer.db.aggregates import LATENCY_BINS, LATENCY_BOUNDS_MS
+from analyzer.db.migrate import migrate
 from tests.db.rows import load_file
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -163,18 +164,45 @@ def test_user_aggregate_rows_equal_sql_over_raw_rows(loaded, name):
 
 
 def _assert_rows_equal_raw(
-    conn: psycopg.Connection, relation: str, width: str, *columns: str
+    conn: psycopg.Connection, relation: str, width: str, *columns: str, zone: str = "Europe/Paris"
 ) -> None:
     dims, raw_dims, raw_from, measures, raw_measures = columns
     actual = _rows(conn, f"SELECT bucket, {dims}, {measures} FROM analytics.{relation}")
     expected = _rows(
         conn,
-        f"SELECT time_bucket(%(width)s::interval, ts, 'Europe/Paris'), {raw_dims}, "
+        f"SELECT time_bucket(%(width)s::interval, ts, %(zone)s), {raw_dims}, "
         f"{raw_measures} FROM {raw_from} GROUP BY 1, {raw_dims}",
-        {"width": width},
+        {"width": width, "zone": zone},
     )
     assert len(actual) > 10, "the data set must exercise this aggregate"
     assert actual == expected
+
+
+def test_hourly_rows_in_a_zone_a_quarter_hour_off_utc_equal_sql_over_raw_rows(empty_db):
+    """The Apache-licence refresh groups raw rows by UTC quarter hour, then by local hour
+    (aggregates._recompute): at UTC+5:45 a UTC hour straddles two local hours."""
+    migrate(empty_db.owner_url, timezone="Asia/Kathmandu")
+    start = datetime(2026, 11, 2, 5, tzinfo=ZoneInfo("Asia/Kathmandu"))
+    with psycopg.connect(empty_db.writer_url, autocommit=True) as conn:
+        load_file(conn, "alpha", start, timedelta(hours=12), 4000)
+        for family, columns in FAMILIES.items():
+            _assert_rows_equal_raw(
+                conn, f"{family}_hourly", "1 hour", *columns, zone="Asia/Kathmandu"
+            )
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "quarters"),
+    [
+        ("Europe/Paris", datetime(2026, 10, 25), True),  # summer time ends
+        ("Asia/Kathmandu", datetime(2026, 11, 2), True),  # UTC+5:45
+        ("Australia/Lord_Howe", datetime(2026, 4, 5), True),  # summer time: half an hour
+        ("Europe/Paris", datetime(1900, 1, 1), False),  # local mean time: UTC+0:09:21
+    ],
+)
+def test_quarter_hours_group_raw_rows_only_where_they_fit_local_hours(zone, day, quarters):
+    window = (day.replace(tzinfo=UTC), (day + timedelta(days=1)).replace(tzinfo=UTC))
+    assert aggregates._quarters_fit_hours(zone, window) is quarters
 
 
 @pytest.mark.parametrize("level", LEVELS)

@@ -13,11 +13,12 @@ aggregates of dropped periods stay as they were.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
+from zoneinfo import ZoneInfo
 
 import psycopg
 
@@ -142,10 +143,11 @@ def template_context(edition_name: str, timezone: str) -> dict[str, object]:
 @cache
 def select_sql(agg: Aggregate, timezone: str, source: str | None = None) -> str:
     """The SELECT of ``agg`` with buckets in ``timezone``, reading ``source``."""
+    zone = templates.literal(timezone)
+    return _render(agg, lambda expr: f"time_bucket(INTERVAL '{agg.width}', {expr}, {zone})", source)
 
-    def bucket(expr: str) -> str:
-        return f"time_bucket(INTERVAL '{agg.width}', {expr}, {templates.literal(timezone)})"
 
+def _render(agg: Aggregate, bucket: Callable[[str], str], source: str | None) -> str:
     return templates.render(
         f"aggregates/{agg.template}",
         bucket=bucket,
@@ -283,13 +285,47 @@ def _recompute(
     )
     params = {"site": site, "lo": window[0], "hi": window[1]}
     in_window = "site = %(site)s AND bucket >= %(lo)s AND bucket < %(hi)s"
-    conn.execute(
-        f"CREATE TEMP TABLE rollup AS {select_sql(agg, timezone, source)}",
-        params,
-    )
+    merge = _MERGED_BY.get(f"analytics.{agg.name}")
+    if agg.level == "hourly" and merge and _quarters_fit_hours(timezone, window):
+        conn.execute(f"CREATE TEMP TABLE quarters AS {_quarter_hours_sql(agg, source)}", params)
+        hours = Aggregate(agg.name, agg.level, merge, "quarters")
+        conn.execute(f"CREATE TEMP TABLE rollup AS {select_sql(hours, timezone)}")
+        conn.execute("DROP TABLE quarters")
+    else:
+        conn.execute(f"CREATE TEMP TABLE rollup AS {select_sql(agg, timezone, source)}", params)
     conn.execute(f"DELETE FROM analytics.{agg.name} WHERE {in_window}", params)
     conn.execute(f"INSERT INTO analytics.{agg.name} SELECT * FROM rollup WHERE {in_window}", params)
     conn.execute("DROP TABLE rollup")
+
+
+# The hourly level from raw rows, in two steps. time_bucket in a time zone costs more per
+# row than the rest of the grouping; in UTC it costs next to nothing. Where the zone's
+# offset is a whole number of quarter hours (every zone's, since the 1970s), each UTC
+# quarter hour lies within one local hour: the rows are grouped by UTC quarter hour with
+# the hourly definition, then the quarters by local hour with the family's rollup (the
+# definition that makes days of hours), which gives the same rows
+# (tests/db/test_aggregates.py) in two thirds of the time for the requests of a day.
+QUARTER = timedelta(minutes=15)
+_MERGED_BY = {
+    agg.source: agg.template for agg in AGGREGATES if agg.template.endswith("_rollup.sql")
+}
+
+
+def _quarters_fit_hours(timezone: str, window: Window) -> bool:
+    """Whether the zone's offset is a whole number of quarter hours over ``window`` (it
+    changes by whole hours or half hours within a window, at summer time)."""
+    zone = ZoneInfo(timezone)
+    return all(
+        (offset := moment.astimezone(zone).utcoffset()) is not None
+        and offset % QUARTER == timedelta(0)
+        for moment in window
+    )
+
+
+@cache
+def _quarter_hours_sql(agg: Aggregate, source: str) -> str:
+    width = f"{QUARTER.seconds} seconds"
+    return _render(agg, lambda expr: f"time_bucket(INTERVAL '{width}', {expr})", source)
 
 
 _PENDING_SQL = """
