@@ -29,7 +29,7 @@ import orjson
 
 from analyzer.apps import ogc
 from analyzer.apps.base import AppMatch
-from analyzer.apps.router import has_odd_names, placed_ogc
+from analyzer.apps.router import has_odd_names, placed_values
 from analyzer.clients import classify_agent
 from analyzer.db.copy import (
     INT8_MAX,
@@ -40,8 +40,10 @@ from analyzer.db.copy import (
     layer_ogc_values,
     number,
     ogc_values,
+    placed_ogc_values,
     text,
     text_array,
+    unplaced_ogc_values,
 )
 from analyzer.formats.base import LineRejected
 from analyzer.formats.regex import (
@@ -80,7 +82,9 @@ class Encoded:
 class Layout(Protocol):
     """How one kind of output writes the pieces of each field group, and a line.
 
-    `request` gives (method and path, app, ogc, catalog, layer cells, layer_ogc)."""
+    `request` gives (method and path, app, ogc, catalog, layer cells, layer_ogc, what
+    `placed_ogc` needs of it); `placed_ogc` gives `ogc` with the values of the placing
+    parameters of a line (see `router.placed_values`)."""
 
     ordered: bool  # rows must come out in line order
 
@@ -89,6 +93,8 @@ class Layout(Protocol):
     def identity(self, user: str | None, org: str | None, roles: list[str]) -> Pieces: ...
     def request(self, method: str, path: str, match: AppMatch) -> Pieces: ...
     def ogc(self, info: OgcInfo | None) -> str: ...
+    def placed_ogc(self, req: Pieces, info: OgcInfo, bbox: list[float] | None,
+                   width: int | None, height: int | None) -> str: ...  # fmt: skip
     def query(self, query: str | None) -> str: ...
     def status(self, status: int) -> Pieces: ...
     def duration(self, duration: float | None) -> Pieces: ...
@@ -134,10 +140,16 @@ class JsonLayout(Layout):
             self.ogc(match.ogc),
             _json(catalog=match.catalog, action=match.action),
             (),  # no layer rows
+            "",
+            None,
         )
 
     def ogc(self, info: OgcInfo | None) -> str:
         return '"ogc":' + orjson.dumps(info).decode()
+
+    def placed_ogc(self, req: Pieces, info: OgcInfo, bbox: list[float] | None,
+                   width: int | None, height: int | None) -> str:  # fmt: skip
+        return self.ogc(ogc.with_placing(info, bbox, width, height))
 
     def query(self, query: str | None) -> str:
         if query is None:
@@ -204,10 +216,15 @@ class CopyLayout(Layout):
             catalog_values(match.catalog),
             layers,
             layer_ogc_values(match.app, info) if layers else "",  # type: ignore[arg-type]
+            None if info is None else unplaced_ogc_values(info),
         )
 
     def ogc(self, info: OgcInfo | None) -> str:
         return ogc_values(info)
+
+    def placed_ogc(self, req: Pieces, info: OgcInfo, bbox: list[float] | None,
+                   width: int | None, height: int | None) -> str:  # fmt: skip
+        return placed_ogc_values(req[6], bbox, width, height)
 
     def query(self, query: str | None) -> str:
         return text(query)
@@ -414,8 +431,8 @@ class FastParser:
                 if found is None:  # an odd name: `classify` reads the whole query
                     req = requests[(method, path, query)]
                     ogc_piece = req[2]
-                elif (info := placed_ogc(found, place)) is not found.ogc:
-                    ogc_piece = layout.ogc(info)
+                elif (values := placed_values(found, place)) is not None:
+                    ogc_piece = layout.placed_ogc(req, found.ogc, *values)  # type: ignore[arg-type]
             pieces = (
                 ts,
                 ips[ip],

@@ -168,12 +168,23 @@ def from_kvp(
 def placed(info: OgcInfo, placing: str, place: Mapping[str, str]) -> OgcInfo:
     """`info`, described from a query without its placing parameters, with their values
     (`place`, from `split_place`) read back as `placing` says."""
+    return with_placing(info, *placed_values(info, placing, place))
+
+
+def placed_values(
+    info: OgcInfo, placing: str, place: Mapping[str, str]
+) -> tuple[list[float] | None, int | None, int | None]:
+    """The BBOX, WIDTH and HEIGHT of `placed`."""
     bbox = parse_bbox(place.get("bbox"))
     if placing == PLACED_BBOX:
-        width, height = info.width, info.height
-    else:
-        width, height = parse_int(place.get("width")), parse_int(place.get("height"))
-    # Positional: dataclasses.replace costs more than the rest of this function.
+        return bbox, info.width, info.height
+    return bbox, parse_int(place.get("width")), parse_int(place.get("height"))
+
+
+def with_placing(
+    info: OgcInfo, bbox: list[float] | None, width: int | None, height: int | None
+) -> OgcInfo:
+    # Positional: dataclasses.replace costs more than reading the values.
     return OgcInfo(
         info.service, info.request, info.layers, info.crs, info.format, bbox, width, height,
         info.tiled, info.download,

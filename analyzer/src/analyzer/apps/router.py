@@ -72,9 +72,20 @@ def placed(match: AppMatch, place: Mapping[str, str]) -> AppMatch:
 
 def placed_ogc(match: AppMatch, place: Mapping[str, str]) -> OgcInfo | None:
     """The OGC description of `placed` (`match.ogc` itself when the values change nothing)."""
-    if not place or match.placing is None or match.ogc is None:
+    values = placed_values(match, place)
+    if values is None or match.ogc is None:  # (the second test only for mypy)
         return match.ogc
-    return ogc.placed(match.ogc, match.placing, place)
+    return ogc.with_placing(match.ogc, *values)
+
+
+def placed_values(
+    match: AppMatch, place: Mapping[str, str]
+) -> tuple[list[float] | None, int | None, int | None] | None:
+    """The BBOX, WIDTH and HEIGHT that `place` gives the OGC description of `match`; None
+    when it changes nothing."""
+    if not place or match.placing is None or match.ogc is None:
+        return None
+    return ogc.placed_values(match.ogc, match.placing, place)
 
 
 # A parameter name that is encoded (%xx) or was copied from HTML (amp;bbox): only the

@@ -116,12 +116,25 @@ def ogc_values(ogc: OgcInfo | None) -> str:
     """The ogc_* columns and layer_count of a request."""
     if ogc is None:
         return NO_OGC
-    bbox = NULL if ogc.bbox is None else "{" + ",".join(map(repr, ogc.bbox)) + "}"
-    return "\t".join((
-        text(ogc.service), text(ogc.request), text_array(ogc.layers), text(ogc.crs),
-        text(ogc.format), bbox, integer(ogc.width), integer(ogc.height), _bool(ogc.tiled),
-        _bool(ogc.download), str(min(len(ogc.layers), INT2_MAX)),
-    ))  # fmt: skip
+    return placed_ogc_values(unplaced_ogc_values(ogc), ogc.bbox, ogc.width, ogc.height)
+
+
+def unplaced_ogc_values(ogc: OgcInfo) -> tuple[str, str]:
+    """The columns of `ogc_values` before ogc_bbox and after ogc_height: the placing
+    parameters of a request (BBOX, WIDTH, HEIGHT) change nothing in them."""
+    return (
+        "\t".join((text(ogc.service), text(ogc.request), text_array(ogc.layers), text(ogc.crs),
+                   text(ogc.format))),
+        f"{_bool(ogc.tiled)}\t{_bool(ogc.download)}\t{min(len(ogc.layers), INT2_MAX)}",
+    )  # fmt: skip
+
+
+def placed_ogc_values(
+    unplaced: tuple[str, str], bbox: list[float] | None, width: int | None, height: int | None
+) -> str:
+    """`ogc_values` from `unplaced_ogc_values` and the values of the placing parameters."""
+    bbox_text = NULL if bbox is None else "{" + ",".join(map(repr, bbox)) + "}"
+    return f"{unplaced[0]}\t{bbox_text}\t{integer(width)}\t{integer(height)}\t{unplaced[1]}"
 
 
 def layer_ogc_values(app: str, ogc: OgcInfo) -> str:
