@@ -60,8 +60,9 @@ from analyzer.pipeline import split_target
 from analyzer.reader import MAX_LINE
 from analyzer.record import OgcInfo, Request
 
-CACHED_VALUES = 4096  # per group; a full cache starts again empty (memory stays flat)
+CACHED_VALUES = 4096  # per group, twice (see _Cache): memory stays flat
 _REJECTED = False  # a cached value the line path must read (it rejects the line)
+_UNSEEN = object()
 
 Pieces = tuple[Any, ...]
 
@@ -315,16 +316,25 @@ class PieceMaker:
 
 
 class _Cache(dict[Hashable, Any]):
-    """Pieces by raw value, computed on first sight."""
+    """Pieces by raw value, computed on first sight.
+
+    A full cache starts again empty, and keeps what it held aside: a value still in use
+    comes back from there instead of being computed again (a day's requests for records
+    and features overflow the cache many times; the busy ones are in both halves)."""
 
     def __init__(self, compute: Callable[[Any], Any]) -> None:
         super().__init__()
         self.compute = compute
+        self.previous: dict[Hashable, Any] = {}
 
     def __missing__(self, key: Hashable) -> Any:
         if len(self) >= CACHED_VALUES:
+            self.previous = dict(self)
             self.clear()
-        value = self[key] = self.compute(key)
+        value = self.previous.get(key, _UNSEEN)
+        if value is _UNSEEN:
+            value = self.compute(key)
+        self[key] = value
         return value
 
 
