@@ -12,15 +12,11 @@
 # two jobs >= 2x, peak memory <= 1/3 of GoAccess's.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=benchmarks/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 LINES="${1:-2000000}"
 WORK="$ROOT/.local/bench-parse"
 LOG="$WORK/nginx-$LINES-day.log"
-PY="$ROOT/.local/venv/bin/python"
-ANALYZER="$ROOT/.local/venv/bin/analyzer"
-
-say() { printf '== %s\n' "$*" >&2; }
-measure() { "$PY" "$ROOT/benchmarks/measure.py" "$@"; }
 
 mkdir -p "$WORK"
 if [[ ! -s "$LOG" ]]; then

@@ -11,36 +11,15 @@
 # see measure.py). The database is dropped at the end.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=benchmarks/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 LINES="${1:-2000000}"
 ROUNDS="${2:-1}"  # goaccess and run pairs; the median ratio is printed
 WORK="$ROOT/.local/bench"
 LOG_DIR="$WORK/site"
 LOG="$LOG_DIR/access.log.1"
 DB="bench_ingest"
-PY="$ROOT/.local/venv/bin/python"
-ANALYZER="$ROOT/.local/venv/bin/analyzer"
-
-set -a
-# shellcheck source=/dev/null
-source "$ROOT/.local/stack.env"
-set +a
-
-say() { printf '== %s\n' "$*" >&2; }
-
-measure() { "$PY" "$ROOT/benchmarks/measure.py" "$@"; }
-
-admin_sql() {
-    "$PY" -c 'import sys, psycopg
-with psycopg.connect(sys.argv[1], autocommit=True) as c:
-    for statement in sys.argv[2:]:
-        c.execute(statement)' "$ANALYTICS_ADMIN_URL" "$@"
-}
-
-url_for() {  # url_for URL DBNAME: the same URL on another database
-    "$PY" -c 'import sys; from psycopg.conninfo import make_conninfo
-print(make_conninfo(sys.argv[1], dbname=sys.argv[2]))' "$1" "$2"
-}
+load_stack_env
 
 command -v goaccess >/dev/null || { say "GoAccess is missing: apt-get install goaccess"; exit 1; }
 mkdir -p "$LOG_DIR"
@@ -51,18 +30,7 @@ if [[ ! -s "$LOG" || "$(cat "$WORK/lines" 2>/dev/null)" != "$LINES day" ]]; then
     echo "$LINES day" >"$WORK/lines"
 fi
 
-fresh_database() {
-    say "fresh database $DB"
-    admin_sql "DROP DATABASE IF EXISTS $DB WITH (FORCE)" "CREATE DATABASE $DB OWNER analytics_owner" \
-        "GRANT CONNECT, TEMPORARY ON DATABASE $DB TO analytics_writer"
-    "$PY" -c 'import sys, psycopg
-with psycopg.connect(sys.argv[1], autocommit=True) as c:
-    c.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")' "$(url_for "$ANALYTICS_ADMIN_URL" "$DB")"
-    "$ANALYZER" db migrate \
-        --database-url "$(url_for "$ANALYTICS_OWNER_URL" "$DB")" >/dev/null 2>&1
-    rm -rf "$WORK/state"
-}
-trap 'admin_sql "DROP DATABASE IF EXISTS $DB WITH (FORCE)"' EXIT
+trap 'drop_database "$DB"' EXIT
 
 cat >"$WORK/config.yaml" <<YAML
 database_url: '$(url_for "$ANALYZER_DATABASE_URL" "$DB")'
@@ -82,7 +50,8 @@ goaccess_round() {
 }
 
 run_round() {
-    fresh_database
+    fresh_database "$DB"
+    rm -rf "$WORK/state"
     say "analyzer run (empty database, round $1)"
     results+=("$(measure run -- "$ANALYZER" run --config "$WORK/config.yaml")")
 }

@@ -16,32 +16,13 @@
 # (site, ts) indexes they had before migration 0009, for a side-by-side comparison.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=benchmarks/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 VARIANT="${1:-}"
 WORK="$ROOT/.local/bench/steady"
 DB="bench_steady"
-PY="$ROOT/.local/venv/bin/python"
-ANALYZER="$ROOT/.local/venv/bin/analyzer"
 POSTMASTER_PID="$ROOT/.local/pg/data/postmaster.pid"
-
-set -a
-# shellcheck source=/dev/null
-source "$ROOT/.local/stack.env"
-set +a
-
-say() { printf '== %s\n' "$*" >&2; }
-
-sql() {  # sql URL STATEMENT...
-    "$PY" -c 'import sys, psycopg
-with psycopg.connect(sys.argv[1], autocommit=True) as c:
-    for statement in sys.argv[2:]:
-        c.execute(statement)' "$@"
-}
-
-url_for() {  # url_for URL DBNAME: the same URL on another database
-    "$PY" -c 'import sys; from psycopg.conninfo import make_conninfo
-print(make_conninfo(sys.argv[1], dbname=sys.argv[2]))' "$1" "$2"
-}
+load_stack_env
 
 server_cpu() {  # CPU seconds of the postmaster, its children and the children it reaped
     "$PY" - "$(head -1 "$POSTMASTER_PID")" <<'PY'
@@ -64,7 +45,7 @@ timed_run() {  # timed_run NAME: `analyzer -v run`, its costs and phases
     local server_before measured
     server_before=$(server_cpu)
     # shellcheck disable=SC2016  # expanded by the inner shell, which logs stderr to a file
-    read -r -a measured <<<"$("$PY" "$ROOT/benchmarks/measure.py" run -- \
+    read -r -a measured <<<"$(measure run -- \
         bash -c '"$0" -v run --config "$1" 2>"$2"' "$ANALYZER" "$WORK/config.yaml" "$WORK/run.log")"
     "$PY" - "$1" "${measured[@]}" "$server_before" "$(server_cpu)" <<'PY'
 import sys
@@ -74,7 +55,8 @@ print(f"{name}: wall {float(wall):.1f} s, analyzer CPU {float(cpu):.1f} s, "
       f"analyzer peak PSS {int(pss) // 1024} MiB")
 PY
     grep -oE '(parsed and copied|rollups refreshed|summarized) in [0-9.]+ s' "$WORK/run.log" |
-        awk '{s[$1" "$2] += $(NF-1)} END {for (k in s) printf "  %s: %.1f s in all\n", k, s[k]}'
+        sed -E 's/ in ([0-9.]+) s$/\t\1/' |
+        awk -F'\t' '{s[$1] += $2} END {for (k in s) printf "  %s: %.1f s in all\n", k, s[k]}'
 }
 
 if [[ ! -s "$WORK/logs/config.yaml" ]]; then
@@ -83,12 +65,7 @@ if [[ ! -s "$WORK/logs/config.yaml" ]]; then
         --end-date 2026-12-03 --seed 3 >/dev/null
 fi
 
-say "fresh database $DB"
-sql "$ANALYTICS_ADMIN_URL" "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
-    "CREATE DATABASE $DB OWNER analytics_owner" \
-    "GRANT CONNECT, TEMPORARY ON DATABASE $DB TO analytics_writer"
-sql "$(url_for "$ANALYTICS_ADMIN_URL" "$DB")" "CREATE EXTENSION IF NOT EXISTS timescaledb"
-"$ANALYZER" db migrate --database-url "$(url_for "$ANALYTICS_OWNER_URL" "$DB")" >/dev/null
+fresh_database "$DB"
 if [[ "$VARIANT" == btree ]]; then
     say "B-tree (site, ts) indexes instead of BRIN"
     sql "$(url_for "$ANALYTICS_OWNER_URL" "$DB")" \
@@ -104,8 +81,12 @@ rm -rf "$WORK/state"
 } >"$WORK/config.yaml"
 
 newest="$WORK/logs/a/access.log.1"
+cleanup() {  # the newest file back in place (if a run failed), the database dropped
+    if [[ -e "$WORK/a-newest.log" ]]; then mv "$WORK/a-newest.log" "$newest"; fi
+    drop_database "$DB"
+}
+trap cleanup EXIT
 mv "$newest" "$WORK/a-newest.log"
-trap 'mv "$WORK/a-newest.log" "$newest" 2>/dev/null; sql "$ANALYTICS_ADMIN_URL" "DROP DATABASE IF EXISTS $DB WITH (FORCE)"' EXIT
 say "catch-up: 20 files in one run"
 timed_run "catch-up (20 files)"
 mv "$WORK/a-newest.log" "$newest"

@@ -1,0 +1,43 @@
+# Sourced by the benchmark scripts: where things are, messages, and the local stack's
+# databases (./stack up writes their URLs to .local/stack.env).
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PY="$ROOT/.local/venv/bin/python"
+ANALYZER="$ROOT/.local/venv/bin/analyzer"
+
+say() { printf '== %s\n' "$*" >&2; }
+
+measure() { "$PY" "$ROOT/benchmarks/measure.py" "$@"; }
+
+load_stack_env() {
+    set -a
+    # shellcheck source=/dev/null
+    source "$ROOT/.local/stack.env"
+    set +a
+}
+
+sql() {  # sql URL STATEMENT...: each in its own transaction
+    "$PY" -c 'import sys, psycopg
+with psycopg.connect(sys.argv[1], autocommit=True) as c:
+    for statement in sys.argv[2:]:
+        c.execute(statement)' "$@"
+}
+
+url_for() {  # url_for URL DBNAME: the same URL on another database
+    "$PY" -c 'import sys; from psycopg.conninfo import make_conninfo
+print(make_conninfo(sys.argv[1], dbname=sys.argv[2]))' "$1" "$2"
+}
+
+fresh_database() {  # fresh_database NAME: a new database, with the extension, migrated
+    say "fresh database $1"
+    sql "$ANALYTICS_ADMIN_URL" "DROP DATABASE IF EXISTS $1 WITH (FORCE)" \
+        "CREATE DATABASE $1 OWNER analytics_owner" \
+        "GRANT CONNECT, TEMPORARY ON DATABASE $1 TO analytics_writer"
+    sql "$(url_for "$ANALYTICS_ADMIN_URL" "$1")" "CREATE EXTENSION IF NOT EXISTS timescaledb"
+    "$ANALYZER" db migrate --database-url "$(url_for "$ANALYTICS_OWNER_URL" "$1")" >/dev/null 2>&1
+}
+
+drop_database() {  # drop_database NAME
+    sql "$ANALYTICS_ADMIN_URL" "DROP DATABASE IF EXISTS $1 WITH (FORCE)"
+}
