@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import shutil
 import threading
-from datetime import datetime, timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -12,6 +13,7 @@ import pytest
 
 from analyzer import cli
 from analyzer.db import migrate as migrations
+from analyzer.db.aggregates import AGGREGATES
 from analyzer.db.migrate import migrate
 from analyzer.db.templates import sql_dir
 from analyzer.errors import ConfigError, DatabaseError, ExitCode
@@ -178,10 +180,11 @@ _TODAYS_LOADER_NEEDS = (
 def _upgrade_with_days_loaded(db, before: str, start: datetime, days: int, *drops: str) -> None:
     """Days loaded under migration ``before``, as a database migrated before the relations
     ``drops`` existed (the templates of 0003 create every aggregate of today), then the
-    migrations after ``before``, which must create and fill them (Apache licence only:
-    continuous aggregates are refreshed after upgrading, not by migrations)."""
+    migrations after ``before``, which must create and fill them. Apache licence only: a
+    Timescale-License database gets them from 0003 with every other aggregate, since none
+    could apply 0003 before it was amended (archives/decisions/0014)."""
     if db.edition != "apache":
-        pytest.skip("continuous aggregates are refreshed after upgrading, not by migrations")
+        pytest.skip("a Timescale-License database gets these aggregates from 0003 (decision 14)")
     migrate(db.owner_url, target=before)
     with psycopg.connect(db.owner_url, autocommit=True) as conn:
         for statement in _TODAYS_LOADER_NEEDS:
@@ -283,10 +286,107 @@ def test_migration_0009_replaces_the_raw_btree_indexes_of_every_chunk_with_brin(
             " JOIN pg_class AS ic ON ic.oid = i.indexrelid"
             " JOIN pg_am AS am ON am.oid = ic.relam"
             " JOIN pg_namespace AS n ON n.oid = t.relnamespace"
-            " WHERE n.nspname IN ('analytics', '_timescaledb_internal')"
-            "   AND (t.relname IN ('requests', 'request_layers') OR t.relname LIKE '\\_hyper\\_%')"
+            " WHERE (n.nspname = 'analytics' AND t.relname IN ('requests', 'request_layers'))"
+            "    OR (n.nspname, t.relname) IN ("
+            "        SELECT chunk_schema, chunk_name FROM timescaledb_information.chunks"
+            "        WHERE hypertable_schema = 'analytics'"
+            "          AND hypertable_name IN ('requests', 'request_layers'))"
         ).fetchall()
         rows = conn.execute("SELECT count(*) FROM analytics.requests").fetchone()[0]
     assert len(methods) == 2 + 4  # the two hypertables and their two chunks each
     assert {(method, on_site_and_ts) for _, method, on_site_and_ts in methods} == {("brin", True)}
     assert rows == 500
+
+
+def test_a_database_that_recorded_an_amended_migration_is_recorded_anew(empty_db):
+    migrate(empty_db.owner_url)
+    (version, earlier), *_ = ((v, sorted(sums)[0]) for v, sums in migrations.AMENDED.items())
+    with psycopg.connect(empty_db.admin_url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE analytics.schema_migrations SET checksum = %s WHERE version = %s",
+            [earlier, version],
+        )
+    assert migrate(empty_db.owner_url) == []
+    with psycopg.connect(empty_db.owner_url) as conn:
+        recorded = conn.execute(
+            "SELECT checksum FROM analytics.schema_migrations WHERE version = %s", [version]
+        ).fetchone()
+    (current,) = [m for m in migrations.available() if m.version == version]
+    assert recorded == (current.checksum,)
+
+
+def test_migrations_create_no_background_job(analytics_db):
+    with psycopg.connect(analytics_db.admin_url) as conn:
+        jobs = conn.execute(
+            "SELECT job_id, proc_name FROM timescaledb_information.jobs"
+            " WHERE hypertable_schema = 'analytics' OR owner::text LIKE 'analytics%'"
+        ).fetchall()
+    assert jobs == []
+
+
+def test_continuous_aggregates_belong_to_the_writer_and_nothing_to_a_superuser(analytics_db):
+    if analytics_db.edition != "timescale":
+        pytest.skip("continuous aggregates are the Timescale-License edition's")
+    with psycopg.connect(analytics_db.admin_url) as conn:
+        owners = conn.execute(
+            "SELECT DISTINCT view_owner::text FROM timescaledb_information.continuous_aggregates"
+            " WHERE view_schema = 'analytics'"
+            " UNION SELECT DISTINCT owner::text FROM timescaledb_information.hypertables"
+            " WHERE hypertable_schema = '_timescaledb_internal'"
+        ).fetchall()
+        create = conn.execute(
+            "SELECT has_schema_privilege('analytics_writer', 'analytics', 'CREATE')"
+        ).fetchone()
+    assert owners == [("analytics_writer",)]
+    assert create == (False,)  # granted for the migration's transaction only
+
+
+# The policies the earlier 0003 and 0004 added when a superuser ran them, on a schedule that
+# keeps the jobs running while 0010 removes them.
+_EARLIER_POLICIES = """
+SELECT add_continuous_aggregate_policy(%(agg)s, start_offset => %(start)s::interval,
+    end_offset => INTERVAL '1 hour', schedule_interval => INTERVAL '1 second')
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attempt", range(3))
+def test_removing_earlier_policies_never_deadlocks_with_their_running_jobs(empty_db, attempt):
+    if empty_db.edition != "timescale":
+        pytest.skip("jobs and policies are the Timescale-License edition's")
+    # Where the earlier 0003 and 0004 left such a database: 0005 and 0006 then deadlocked.
+    migrate(empty_db.owner_url, target="0004")
+    with psycopg.connect(empty_db.owner_url, autocommit=True) as conn:
+        for statement in _TODAYS_LOADER_NEEDS:
+            conn.execute(statement)
+    with psycopg.connect(empty_db.writer_url, autocommit=True) as conn:
+        load_file(conn, "alpha", datetime.now(UTC) - timedelta(days=2), timedelta(days=2), 3000)
+    with psycopg.connect(empty_db.owner_url, autocommit=True) as conn:
+        for agg in AGGREGATES:
+            params = {"agg": f"analytics.{agg.name}", "start": agg.rebuild_window}
+            conn.execute(_EARLIER_POLICIES, params)
+        conn.execute(
+            "SELECT add_retention_policy('analytics.requests', drop_after => INTERVAL '400 days')"
+        )
+        _wait_for_job_runs(conn, len(AGGREGATES))
+    assert migrate(empty_db.owner_url) == [v for v in VERSIONS if v > "0004"]
+    with psycopg.connect(empty_db.admin_url) as conn:
+        left = conn.execute(
+            "SELECT count(*) FROM timescaledb_information.jobs WHERE hypertable_schema IN"
+            " ('analytics', '_timescaledb_internal')"
+        ).fetchone()
+    assert left == (0,)
+
+
+def _wait_for_job_runs(conn: psycopg.Connection, runs: int) -> None:
+    """Until the scheduler has run the jobs ``runs`` times in all: it is really running."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done = conn.execute(
+            "SELECT coalesce(sum(total_runs), 0) FROM timescaledb_information.job_stats"
+            " WHERE hypertable_schema IN ('analytics', '_timescaledb_internal')"
+        ).fetchone()[0]
+        if done >= runs:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the scheduler ran {done} jobs in 60 s, not {runs}")

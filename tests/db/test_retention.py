@@ -44,19 +44,6 @@ def _snapshot(conn: psycopg.Connection, level: str, before: datetime) -> dict[st
     }
 
 
-def _apply(conn: psycopg.Connection, admin_url: str, edition: str) -> None:
-    retention.apply(conn, POLICY)
-    if edition == "timescale":
-        # Native policies run in the background; run them now, as the scheduler would.
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            jobs = admin.execute(
-                "SELECT job_id FROM timescaledb_information.jobs"
-                " WHERE proc_name = 'policy_retention'"
-            ).fetchall()
-            for (job_id,) in jobs:
-                admin.execute("CALL run_job(%s)", [job_id])
-
-
 @pytest.fixture(scope="module")
 def retained(analytics_db) -> Iterator[tuple[psycopg.Connection, dict]]:
     """Files loaded at three ages, aggregates snapshotted, then retention applied."""
@@ -65,7 +52,7 @@ def retained(analytics_db) -> Iterator[tuple[psycopg.Connection, dict]]:
             for start in (OLD, OLD + DAY, MIDDLE, RECENT):
                 load_file(conn, site, start, DAY, 400)
         before = {level: _snapshot(conn, level, MIDDLE + 2 * DAY) for level in ("daily", "monthly")}
-        _apply(conn, analytics_db.admin_url, analytics_db.edition)
+        retention.apply(conn, POLICY)  # by the analyzer itself, on both editions
         yield conn, before
 
 

@@ -14,9 +14,13 @@ from dataclasses import dataclass
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import make_conninfo
 
-ROLES = ("analytics_owner", "analytics_writer", "analytics_reader")
+# What timescaledb/init/bootstrap.sql does to TimescaleDB's own job-history job.
+BOOTSTRAP_JOB_3 = """
+UPDATE _timescaledb_config.bgw_job SET scheduled = false
+WHERE id = 3 AND current_setting('timescaledb.license') = 'apache'
+"""
 DATABASE_PRIVILEGES = {
     "analytics_owner": "CONNECT, TEMPORARY",
     "analytics_writer": "CONNECT, TEMPORARY",
@@ -74,25 +78,6 @@ class TestDatabase:
         return self.server.url(self.name, "analytics_reader")
 
 
-def external_server(admin_url: str) -> Server:
-    """A server given by URL (TEST_TIMESCALE_URL): the suite creates its own roles there."""
-    passwords = {role: secrets.token_urlsafe(18) for role in ROLES}
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        edition = conn.execute("SHOW timescaledb.license").fetchone()[0]
-        for role, password in passwords.items():
-            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone()
-            verb = "ALTER" if exists else "CREATE"
-            conn.execute(
-                sql.SQL("{} ROLE {} LOGIN PASSWORD {}").format(
-                    sql.SQL(verb), sql.Identifier(role), sql.Literal(password)
-                )
-            )
-        conn.execute("GRANT analytics_writer TO analytics_owner")  # as bootstrap.sql does
-    params = conninfo_to_dict(admin_url)
-    host = params.get("host") or "127.0.0.1"
-    return Server(edition, admin_url, passwords, host, int(params.get("port") or 5432))
-
-
 def server_edition(admin_url: str) -> str:
     with psycopg.connect(make_conninfo(admin_url, dbname="analytics")) as conn:
         return conn.execute("SHOW timescaledb.license").fetchone()[0]
@@ -117,7 +102,9 @@ def create_database(server: Server, name: str, template: str | None = None) -> N
             )
     if template is None:
         with psycopg.connect(server.url(name), autocommit=True) as conn:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
+            with conn.transaction():  # as bootstrap.sql: job 3 never runs on Apache
+                conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
+                conn.execute(BOOTSTRAP_JOB_3)
             conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
 
 

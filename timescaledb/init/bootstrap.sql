@@ -37,10 +37,13 @@ GRANT ALL ON DATABASE superset TO superset;
 
 \connect analytics
 -- Creating the extension needs a superuser; everything inside it is then the owner's business.
-CREATE EXTENSION IF NOT EXISTS timescaledb;
-REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-GRANT CREATE ON DATABASE analytics TO analytics_owner;
 -- The Apache edition cannot run TimescaleDB's own job-history job: it would fail every hour
--- in the server log. The Timescale-License edition keeps it.
+-- in the server log. The Timescale-License edition keeps it. In the extension's transaction:
+-- the scheduler starts on its commit, and would run the job once before a later UPDATE.
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS timescaledb;
 UPDATE _timescaledb_config.bgw_job SET scheduled = false
 WHERE id = 3 AND current_setting('timescaledb.license') = 'apache';
+COMMIT;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+GRANT CREATE ON DATABASE analytics TO analytics_owner;

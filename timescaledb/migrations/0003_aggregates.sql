@@ -3,16 +3,26 @@
 -- daily) under the Timescale licence, plain tables refreshed by the analyzer otherwise.
 {%- if edition == "timescale" %}
 
--- Continuous aggregates are handed to the writer, the only role that refreshes them.
+-- Continuous aggregates belong to the writer: only their owner may refresh them, and the
+-- nightly run (the writer) refreshes them after each load. The owner cannot hand them over
+-- (the new owner would need CREATE on TimescaleDB's internal schema), so the writer creates
+-- them, with CREATE on the analytics schema for this transaction only. No refresh or
+-- retention policy: the analyzer refreshes and applies retention itself, so correctness
+-- never waits on the scheduler (archives/decisions/0014).
 DO $$
 BEGIN
     IF NOT pg_has_role(current_user, 'analytics_writer', 'SET') THEN
-        RAISE EXCEPTION '% cannot hand continuous aggregates to analytics_writer', current_user
+        RAISE EXCEPTION '% cannot create continuous aggregates as analytics_writer', current_user
             USING HINT = 'As a superuser: GRANT analytics_writer TO ' || current_user
                          || ' (timescaledb/init/bootstrap.sql does).';
     END IF;
 END
 $$;
+-- What the writer reads them from (0004 grants it again, with the rest).
+GRANT USAGE ON SCHEMA analytics TO analytics_writer;
+GRANT SELECT ON analytics.requests, analytics.request_layers TO analytics_writer;
+GRANT CREATE ON SCHEMA analytics TO analytics_writer;
+SET LOCAL ROLE analytics_writer;
 {%- endif %}
 {% for agg in aggregates %}
 
@@ -22,15 +32,6 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS analytics.{{ agg.name }}
 WITH (timescaledb.continuous, timescaledb.materialized_only = true) AS
 {{ select(agg) }}
 WITH NO DATA;
--- The analyzer refreshes after each load, and refreshing needs the aggregate's owner.
-ALTER MATERIALIZED VIEW analytics.{{ agg.name }} OWNER TO analytics_writer;
--- A safety net for a run that died between its commit and its refresh; the window stays
--- inside the retention of the source (checked by analyzer.db.retention).
-SELECT add_continuous_aggregate_policy('analytics.{{ agg.name }}',
-    start_offset => INTERVAL '{{ agg.policy.start_offset }}',
-    end_offset => INTERVAL '{{ agg.policy.end_offset }}',
-    schedule_interval => INTERVAL '{{ agg.policy.schedule }}',
-    if_not_exists => true);
 {%- else %}
 CREATE TABLE IF NOT EXISTS analytics.{{ agg.name }} AS
 {{ select(agg) }}
@@ -39,6 +40,10 @@ CREATE INDEX IF NOT EXISTS {{ agg.name }}_site_bucket_idx ON analytics.{{ agg.na
 CREATE INDEX IF NOT EXISTS {{ agg.name }}_bucket_idx ON analytics.{{ agg.name }} (bucket);
 {%- endif %}
 {%- endfor %}
+{%- if edition == "timescale" %}
+RESET ROLE;
+REVOKE CREATE ON SCHEMA analytics FROM analytics_writer;
+{%- endif %}
 
 -- users_daily with one row per role, for "users by role".
 CREATE OR REPLACE VIEW analytics.user_roles_daily AS

@@ -39,15 +39,12 @@ BEGIN
         relation := targets[i][2];
         keep := (levels ->> targets[i][1])::interval;
 {%- if edition == "timescale" %}
-        -- Native policies; a changed period replaces the policy.
-        IF keep IS DISTINCT FROM analytics.retention_policy(relation::regclass) THEN
-            PERFORM remove_retention_policy(relation::regclass, if_exists => true);
-            IF keep IS NOT NULL THEN
-                PERFORM add_retention_policy(relation::regclass, drop_after => keep);
-            END IF;
-            detail := coalesce('drop after ' || keep::text, 'kept forever');
-            RETURN NEXT;
-        END IF;
+        -- No retention policy: the nightly run applies retention itself (0003). Continuous
+        -- aggregates are hypertables too: their old chunks go as the raw ones do.
+        CONTINUE WHEN keep IS NULL;
+        SELECT count(*) INTO n FROM drop_chunks(relation::regclass, older_than => keep);
+        detail := n || ' chunks dropped';
+        RETURN NEXT;
 {%- else %}
         CONTINUE WHEN keep IS NULL;
         IF targets[i][1] = 'raw' THEN

@@ -59,8 +59,8 @@ def _register_retention(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "retention",
         help="apply the configured retention now (the nightly run also does)",
-        description="Drop raw chunks and aggregate rows older than the configured retention "
-        "(Apache licence), or set the native retention policies (Timescale licence).",
+        description="Drop raw chunks, and aggregate rows or chunks, older than the configured "
+        "retention, at once (both editions; no retention policy is involved).",
     )
     parser.add_argument("--config", required=True, type=Path, help="configuration file")
     parser.set_defaults(handler=handle_retention)

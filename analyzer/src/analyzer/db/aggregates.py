@@ -1,7 +1,8 @@
 """The aggregates: one definition each in ``timescaledb/aggregates/``, built per edition.
 
-Under the Timescale licence they are continuous aggregates, refreshed after each load's
-commit (refreshing cannot run inside a transaction). Under the Apache licence they are
+Under the Timescale licence they are continuous aggregates, owned by the writer and
+refreshed by it after each load's commit (refreshing cannot run inside a transaction); no
+refresh policy, so nothing waits on TimescaleDB's scheduler. Under the Apache licence they are
 plain tables that :func:`refresh_rollups` recomputes inside the load's transaction, for
 exactly the buckets the load touched: hourly rows of its hours (from raw rows), daily rows
 of its days (from hourly rows; ``users_daily`` from raw rows), monthly rows of its months
@@ -64,22 +65,10 @@ def _latency_bins() -> tuple[LatencyBin, ...]:
 LATENCY_BINS = _latency_bins()
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
-    """A continuous aggregate's refresh policy (Timescale licence): a safety net only."""
-
-    start_offset: str
-    end_offset: str
-    schedule: str
-
-
-# Each window must cover two buckets, and stay inside the retention of its source:
-# analyzer.db.retention refuses retention periods shorter than these windows.
-POLICIES = {
-    "hourly": Policy("3 days", "1 hour", "1 hour"),
-    "daily": Policy("3 days", "1 hour", "1 hour"),
-    "monthly": Policy("3 months", "1 hour", "1 day"),
-}
+# The shortest retention of each level and of the level it reads: a level must keep at
+# least its rebuild window, the span a late file can still refresh. The analyzer refreshes
+# after each load itself (no refresh policy: archives/decisions/0014).
+REBUILD_WINDOWS = {"hourly": "3 days", "daily": "3 days", "monthly": "3 months"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +83,8 @@ class Aggregate:
         return WIDTHS[self.level]
 
     @property
-    def policy(self) -> Policy:
-        return POLICIES[self.level]
+    def rebuild_window(self) -> str:
+        return REBUILD_WINDOWS[self.level]
 
     @property
     def time_column(self) -> str:

@@ -1,10 +1,11 @@
 """Retention per level: raw rows, hourly, daily and monthly aggregates.
 
-``analytics.apply_retention`` (migration 0004) does the work as the schema owner: under
-the Apache licence it drops raw chunks and deletes old rollup rows; under the Timescale
-licence it sets native retention policies. This module checks the periods first: each must
-outlast the refresh windows that read its level, or a refresh would rebuild aggregates from
-rows already dropped.
+``analytics.apply_retention`` (migration 0004) does the work as the schema owner: it drops
+raw chunks, then old aggregate rows (Apache licence) or old chunks of the continuous
+aggregates (Timescale licence), right away: no retention policy, nothing waits on
+TimescaleDB's scheduler. This module checks the periods first: each must outlast the
+rebuild windows that read its level, or a refresh would rebuild aggregates from rows
+already dropped.
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ def _source_level(agg: Aggregate) -> str:
 
 
 def minimums() -> dict[str, list[str]]:
-    """Per level, the refresh windows its retention must outlast (its own, and its readers')."""
+    """Per level, the rebuild windows its retention must outlast (its own, and its readers')."""
     needs: dict[str, set[str]] = {level: set() for level in LEVELS}
     for agg in AGGREGATES:
-        needs[agg.level].add(agg.policy.start_offset)
-        needs[_source_level(agg)].add(agg.policy.start_offset)
+        needs[agg.level].add(agg.rebuild_window)
+        needs[_source_level(agg)].add(agg.rebuild_window)
     return {level: sorted(windows) for level, windows in needs.items() if windows}
 
 
