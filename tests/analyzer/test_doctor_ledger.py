@@ -1,4 +1,7 @@
-"""`analyzer doctor` with the database: days missing from the ledger (ingested_files)."""
+"""`analyzer doctor` with the database: days missing from the ledger (ingested_files).
+
+The server's own job failures, which the doctor also reports, are test_doctor_jobs.py's.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 
+from analyzer.doctor import ledger
 from tests.logpolicy.doctor_folders import SITE, TODAY, examine, prepare, problems
 
 PARIS = ZoneInfo("Europe/Paris")  # the generated configuration's `timezone`: the days shown
@@ -37,6 +41,10 @@ def load_days(analytics_db, monkeypatch: pytest.MonkeyPatch) -> Iterator[LoadDay
         yield load
 
 
+def ledger_findings(config_path) -> list:
+    return [f for f in examine(config_path) if f.subject == ledger.SUBJECT]
+
+
 def _at(day: date, clock: time) -> datetime:
     return datetime.combine(day, clock, PARIS)
 
@@ -44,7 +52,7 @@ def _at(day: date, clock: time) -> datetime:
 def test_days_missing_between_loaded_days_are_an_error(tmp_path, load_days):
     load_days(6, 5, 4, 2, 1)  # 2026-11-21 is missing
     config_path = prepare(tmp_path)
-    [finding] = examine(config_path)
+    [finding] = ledger_findings(config_path)
     assert problems([finding]) == [
         (
             "error",
@@ -57,7 +65,7 @@ def test_days_missing_between_loaded_days_are_an_error(tmp_path, load_days):
 
 def test_missing_runs_of_days_are_given_as_ranges(tmp_path, load_days):
     load_days(9, 7, 6, 3, 2, 1)
-    [finding] = examine(prepare(tmp_path))
+    [finding] = ledger_findings(prepare(tmp_path))
     assert finding.problem.startswith(
         "no loaded file covers 2026-11-16, 2026-11-19 to 2026-11-20 (3 days)"
     )
@@ -65,12 +73,12 @@ def test_missing_runs_of_days_are_given_as_ranges(tmp_path, load_days):
 
 def test_ledger_without_missing_days_gives_no_finding(tmp_path, load_days):
     load_days(3, 2, 1)
-    assert examine(prepare(tmp_path)) == []
+    assert ledger_findings(prepare(tmp_path)) == []
 
 
 def test_ledger_that_stopped_growing_is_an_error(tmp_path, load_days):
     load_days(8, 7, 6)
-    [finding] = examine(prepare(tmp_path))
+    [finding] = ledger_findings(prepare(tmp_path))
     assert finding.severity == "error"
     assert finding.problem.startswith("nothing loaded after 2026-11-18: the nightly job")
 

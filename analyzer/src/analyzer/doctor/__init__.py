@@ -5,8 +5,9 @@
 For each log, yesterday's file is checked (there, plain, one day, parsed without rejects,
 with the fields the dashboards need, its clock consistent with the site's zone) and every
 file the nightly job would read must be readable by the account running it; with a
-database, the ledger is checked for missing days. Each `Finding` says what is wrong and
-the fix; an ``ERROR`` one means the nightly job would miss or miscount data.
+database, the ledger is checked for missing days and TimescaleDB's jobs for failures. Each
+`Finding` says what is wrong and the fix; an ``ERROR`` one means the nightly job would miss
+or miscount data.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from analyzer.db.discover import rotated_files
 from analyzer.doctor.access import Account
 from analyzer.doctor.files import check_access, check_layout
 from analyzer.doctor.findings import Finding, Severity
+from analyzer.doctor.jobs import check_jobs
 from analyzer.doctor.ledger import check_ledger, covered_days
 from analyzer.doctor.lines import check_sample
 from analyzer.doctor.sample import log_format, sample_file
@@ -50,7 +52,7 @@ def examine(
         day = today or datetime.now(zone).date()
         for source in chosen.logs:
             findings += examine_log(chosen.name, source, zone, account, day)
-    return findings + _ledger(settings, sites, today, config)
+    return findings + _database(settings, sites, today, config)
 
 
 def examine_log(
@@ -71,9 +73,10 @@ def examine_log(
     return findings + check_sample(site, sample, fmt, zone, today)
 
 
-def _ledger(
+def _database(
     settings: Settings, sites: tuple[SiteConfig, ...], today: date | None, config: str
 ) -> list[Finding]:
+    """The ledger's missing days, then the failures of the server's background jobs."""
     if not settings.database_url:
         log.info("no database configured (database_url, ANALYZER_DATABASE_URL): ledger not checked")
         return []
@@ -81,13 +84,14 @@ def _ledger(
     day = today or datetime.now(zone).date()
     try:
         with connect.connect(settings.database_url) as conn:
-            return [
+            findings = [
                 finding
                 for site in sites
                 for finding in check_ledger(
                     site.name, covered_days(conn, site.name, zone), day, config
                 )
             ]
+            return findings + check_jobs(conn, datetime.now(zone))
     except (DatabaseError, psycopg.Error) as exc:  # the file checks still stand
         fix = "check database_url / ANALYZER_DATABASE_URL and that the server runs"
         return [Finding(site.name, "database", f"ledger not checked: {exc}", fix) for site in sites]
