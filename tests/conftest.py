@@ -1,8 +1,9 @@
 """Fixtures shared by the whole suite: the real services of the local stack.
 
-Database tests run on every TimescaleDB edition available: the local stack's server (Debian's
-Apache-licensed build) always, and a Timescale-License server when TEST_TIMESCALE_URL gives
-a superuser URL to one; without it those runs are skipped, saying why.
+Database tests run on both TimescaleDB editions: `./stack test` serves the stack's edition
+(ANALYTICS_EDITION, the Timescale-License one by default) and the other one beside it, and
+names both in .local/stack.env (ANALYTICS_ADMIN_URL_TIMESCALE, ANALYTICS_ADMIN_URL_APACHE).
+An edition without a server fails its tests under CI and is skipped, saying why, elsewhere.
 """
 
 from __future__ import annotations
@@ -13,17 +14,17 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 import analyzer
 from tests.support.databases import (
     Server,
     TestDatabase,
     build_template,
-    external_server,
     server_edition,
     temporary_database,
 )
-from tests.support.stack import REPO, require, stack_env
+from tests.support.stack import REPO, stack_env
 
 EDITIONS = ("apache", "timescale")
 TEMPLATE = "analytics_test_template"
@@ -47,33 +48,30 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     lines = [f"analyzer {analyzer.__version__}: {analyzer.build()}"]
-    url = stack_env().get("ANALYTICS_ADMIN_URL")
-    if url:
+    for edition in EDITIONS:
+        url = stack_env().get(_admin_url_key(edition))
+        if not url:
+            lines.append(f"{edition} edition: no server (./stack test serves both)")
+            continue
         try:
-            with psycopg.connect(url.replace("/postgres?", "/analytics?"), connect_timeout=3) as c:
+            with psycopg.connect(url, connect_timeout=3) as c:
                 version = c.execute("SELECT version()").fetchone()[0]
+            with psycopg.connect(make_conninfo(url, dbname="analytics"), connect_timeout=3) as c:
                 ts = c.execute(
                     "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'"
                 ).fetchone()
                 lic = c.execute("SHOW timescaledb.license").fetchone()[0]
             lines.append(
-                f"local stack: {version.split(' on ')[0]}, TimescaleDB {ts[0]}, "
+                f"{edition} edition: {version.split(' on ')[0]}, TimescaleDB {ts[0]}, "
                 f"timescaledb.license={lic}"
             )
         except psycopg.Error as exc:
-            lines.append(f"local stack: database unreachable ({exc.__class__.__name__})")
-    else:
-        lines.append("local stack: not started (./stack up)")
-    timescale = os.environ.get("TEST_TIMESCALE_URL")
-    lines.append(
-        "timescale edition: "
-        + (
-            "TEST_TIMESCALE_URL given"
-            if timescale
-            else "TEST_TIMESCALE_URL not set, native-path tests skip"
-        )
-    )
+            lines.append(f"{edition} edition: database unreachable ({exc.__class__.__name__})")
     return lines
+
+
+def _admin_url_key(edition: str) -> str:
+    return f"ANALYTICS_ADMIN_URL_{edition.upper()}"
 
 
 @pytest.fixture(scope="session")
@@ -84,33 +82,26 @@ def repo_root():
 @pytest.fixture(scope="session", params=EDITIONS)
 def db_server(request: pytest.FixtureRequest) -> Server:
     """A TimescaleDB server of each edition, reached as a superuser."""
-    if request.param == "apache":
-        admin = require("ANALYTICS_ADMIN_URL")
-        env = stack_env()
-        passwords = {
-            "analytics_owner": env["ANALYTICS_OWNER_URL"],
-            "analytics_writer": env["ANALYZER_DATABASE_URL"],
-            "analytics_reader": env["ANALYTICS_READER_URL"],
-        }
-        passwords = {role: _password(url) for role, url in passwords.items()}
-        server = Server(
-            server_edition(admin),
-            admin,
-            passwords,
-            "127.0.0.1",
-            int(env.get("ANALYTICS_PG_PORT", "5432")),
+    edition = request.param
+    admin = stack_env().get(_admin_url_key(edition))
+    if not admin:
+        reason = (
+            f"no {edition} edition server: ./stack test serves both editions "
+            f"({_admin_url_key(edition)} is not in .local/stack.env)"
         )
-        assert server.edition == "apache", "the local stack runs Debian's Apache-licensed build"
-        return server
-    url = os.environ.get("TEST_TIMESCALE_URL")
-    if not url:
-        pytest.skip(
-            "TEST_TIMESCALE_URL is not set: no Timescale-License server to test the "
-            "native continuous aggregates and policies on"
-        )
-    server = external_server(url)
-    if server.edition != "timescale":
-        pytest.fail(f"TEST_TIMESCALE_URL points at a {server.edition!r} edition server")
+        if os.environ.get("CI"):
+            pytest.fail(reason)  # CI runs every test on both editions
+        pytest.skip(reason)
+    env = stack_env()
+    passwords = {
+        "analytics_owner": env["ANALYTICS_OWNER_URL"],
+        "analytics_writer": env["ANALYZER_DATABASE_URL"],
+        "analytics_reader": env["ANALYTICS_READER_URL"],
+    }
+    passwords = {role: _password(url) for role, url in passwords.items()}
+    params = conninfo_to_dict(admin)
+    server = Server(server_edition(admin), admin, passwords, "127.0.0.1", int(params["port"]))
+    assert server.edition == edition, f"{_admin_url_key(edition)} serves {server.edition}"
     return server
 
 

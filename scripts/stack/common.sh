@@ -50,16 +50,21 @@ secrets_ensure() {
 }
 
 # Everything a client of the stack needs (tests, demo, scripts): `set -a; source .local/stack.env`.
+# ANALYTICS_ADMIN_URL_<EDITION> names each edition's server that runs (the stack's, and the
+# other edition's under `./stack test`).
 stack_env_write() {
-    local tcp="127.0.0.1:$PG_PORT"
+    local tcp="127.0.0.1:$PG_PORT" other
+    other="$(other_edition "$ANALYTICS_EDITION")"
     (
         umask 077
         cat >"$STACK_ENV" <<ENV
+ANALYTICS_EDITION='$ANALYTICS_EDITION'
 ANALYTICS_PG_HOST='127.0.0.1'
 ANALYTICS_PG_PORT='$PG_PORT'
 ANALYTICS_PG_SOCKET_DIR='$PG_SOCKET_DIR'
 ANALYTICS_PG_BIN='$PG_BIN_HOST'
-ANALYTICS_ADMIN_URL='postgresql://postgres@/postgres?host=$PG_SOCKET_DIR&port=$PG_PORT'
+ANALYTICS_ADMIN_URL='$(timescaledb_admin_url)'
+ANALYTICS_ADMIN_URL_${ANALYTICS_EDITION^^}='$(timescaledb_admin_url)'
 ANALYTICS_OWNER_URL='postgresql://analytics_owner:$ANALYTICS_OWNER_PASSWORD@$tcp/analytics'
 ANALYZER_DATABASE_URL='postgresql://analytics_writer:$ANALYTICS_WRITER_PASSWORD@$tcp/analytics'
 ANALYTICS_READER_URL='postgresql://analytics_reader:$ANALYTICS_READER_PASSWORD@$tcp/analytics'
@@ -73,5 +78,9 @@ SUPERSET_URL='$SUPERSET_URL'
 SUPERSET_VENV='$SUPERSET_VENV'
 ANALYZER_VENV='$VENV'
 ENV
+        server_select "$other" "$TEST_PG_PORT"
+        if postmaster_pid >/dev/null; then
+            echo "ANALYTICS_ADMIN_URL_${other^^}='$(timescaledb_admin_url)'" >>"$STACK_ENV"
+        fi
     )
 }

@@ -1,18 +1,9 @@
 # Debian packages the stack needs; installed only when missing.
 # shellcheck shell=bash
 
-debian_major() { cut -d. -f1 </etc/debian_version; }
-
-# Debian 13 runs TimescaleDB from its own packages; older releases run them in a chroot.
-uses_chroot() { [[ "$(debian_major)" =~ ^[0-9]+$ && "$(debian_major)" -lt 13 ]]; }
-
 system_packages() {
-    local packages=(ca-certificates curl)
-    if uses_chroot; then
-        packages+=(mmdebstrap debian-archive-keyring)
-    else
-        packages+=(postgresql-17 postgresql-17-timescaledb)
-    fi
+    # mmdebstrap builds the Debian 13 root file systems the database servers run from.
+    local packages=(ca-certificates curl mmdebstrap debian-archive-keyring)
     "$PYTHON" -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
     # A C compiler and Python's headers: mypyc compiles the analyzer's hot path (setup.py).
     packages+=(gcc libc6-dev)
@@ -40,10 +31,6 @@ system_install() {
     if [[ ! -e /usr/sbin/policy-rc.d ]]; then
         printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
         trap 'rm -f /usr/sbin/policy-rc.d' RETURN
-    fi
-    if ! uses_chroot && [[ ! -e /etc/postgresql-common/createcluster.conf ]]; then
-        mkdir -p /etc/postgresql-common
-        echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf
     fi
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

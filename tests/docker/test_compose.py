@@ -132,6 +132,13 @@ def test_timescaledb_image_is_the_timescale_edition_pinned_exactly() -> None:
     assert re.fullmatch(r"timescale/timescaledb:2\.\d+\.\d+-pg17", image), image
 
 
+def test_the_stack_tests_the_timescaledb_version_the_image_carries() -> None:
+    image = compose()["services"]["timescaledb"]["image"]
+    script = (REPO / "scripts" / "stack" / "timescaledb.sh").read_text()
+    built = re.search(r"^TIMESCALEDB_VERSION=(\S+)$", script, re.MULTILINE)
+    assert built and image == f"timescale/timescaledb:{built.group(1)}-pg17"
+
+
 def test_init_scripts_are_mounted_file_by_file() -> None:
     volumes = compose()["services"]["timescaledb"]["volumes"]
     targets = [v.split(":")[1] for v in volumes if isinstance(v, str)]

@@ -25,6 +25,7 @@ from typing import IO
 import psycopg
 import pytest
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
 
 from analyzer import __version__, build
 from tests.docker.distribution import bind_mounts, image_paths, placeholder_env, to_host
@@ -40,7 +41,7 @@ from tests.docker.native import (
     write_admin_files,
 )
 from tests.support.databases import Server, create_database, drop_database
-from tests.support.stack import REPO, stack_env
+from tests.support.stack import REPO
 
 pytestmark = pytest.mark.slow
 
@@ -62,16 +63,17 @@ def deployment(db_server: Server, tmp_path_factory: pytest.TempPathFactory) -> I
     """Fresh analytics and Superset metadata databases, the admin's logs and config."""
     root = tmp_path_factory.mktemp("docker")
     suffix = secrets.token_hex(4)
-    databases = {"analytics": f"test_docker_analytics_{suffix}"}
+    databases = {
+        "analytics": f"test_docker_analytics_{suffix}",
+        "superset": f"test_docker_superset_{suffix}",
+    }
     create_database(db_server, databases["analytics"])
-    if db_server.edition == "apache":
-        databases["superset"] = f"test_docker_superset_{suffix}"
-        with psycopg.connect(db_server.admin_url, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("CREATE DATABASE {} OWNER superset").format(
-                    sql.Identifier(databases["superset"])
-                )
+    with psycopg.connect(db_server.admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} OWNER superset").format(
+                sql.Identifier(databases["superset"])
             )
+        )
     deployment = Deployment(db_server, root, databases)
     write_admin_files(deployment)
     try:
@@ -81,11 +83,6 @@ def deployment(db_server: Server, tmp_path_factory: pytest.TempPathFactory) -> I
             drop_database(db_server, name)
 
 
-def require_local_stack(deployment: Deployment) -> None:
-    if deployment.server.edition != "apache":
-        pytest.skip("runs against the local stack's server only (socket access, Superset)")
-
-
 @pytest.fixture(scope="module")
 def migrated(deployment: Deployment) -> str:
     """The `migrate` service's output: the schema of the fresh analytics database."""
@@ -93,7 +90,6 @@ def migrated(deployment: Deployment) -> str:
 
 
 def test_database_healthcheck_passes_against_a_running_server(deployment: Deployment) -> None:
-    require_local_stack(deployment)
     check = deployment.healthcheck("timescaledb")
     require_program(check[0], "postgresql-client")
     env = os.environ | {"PGPORT": str(deployment.server.tcp_port)}
@@ -106,7 +102,7 @@ def bootstrap(deployment: Deployment, **extra: str) -> subprocess.CompletedProce
     require_program("psql", "postgresql-client")
     paths = deployment.paths("timescaledb")
     env = deployment.process_env("timescaledb") | {
-        "PGHOST": stack_env()["ANALYTICS_PG_SOCKET_DIR"],
+        "PGHOST": conninfo_to_dict(deployment.server.admin_url)["host"],
         "PGPORT": str(deployment.server.tcp_port),
         "POSTGRES_USER": "postgres",
         "ANALYTICS_BOOTSTRAP_SQL": to_host("/opt/analytics/bootstrap.sql", paths),
@@ -120,7 +116,6 @@ def bootstrap(deployment: Deployment, **extra: str) -> subprocess.CompletedProce
 def test_bootstrap_init_script_creates_roles_and_databases_again_and_again(
     deployment: Deployment,
 ) -> None:
-    require_local_stack(deployment)
     for _ in range(2):
         result = bootstrap(deployment)
         assert result.returncode == 0, result.stderr
@@ -138,7 +133,6 @@ def test_bootstrap_init_script_creates_roles_and_databases_again_and_again(
 
 
 def test_bootstrap_init_script_names_the_missing_passwords(deployment: Deployment) -> None:
-    require_local_stack(deployment)
     result = bootstrap(deployment, ANALYTICS_WRITER_PASSWORD="", SUPERSET_DB_PASSWORD="")
     assert result.returncode == 1
     assert "ANALYTICS_WRITER_PASSWORD SUPERSET_DB_PASSWORD" in result.stderr
@@ -212,20 +206,20 @@ def test_analyzer_service_runs_the_nightly_job_at_start_and_stops_on_sigterm(
 def test_backup_and_restore_of_the_guide_round_trip_the_analytics_database(
     deployment: Deployment, nightly_run: NightlyRun
 ) -> None:
-    require_local_stack(deployment)
     source = deployment.databases["analytics"]
+    server = deployment.server
     dump = deployment.root / "analytics.dump"
     # docs/docker.md, "Backup and restore", with `docker compose exec -T timescaledb` made
     # local; the target stands for the database a new volume gets (extension included).
     with dump.open("wb") as out:
-        pg_client("pg_dump", "-U", "postgres", "-Fc", source, stdout=out)
+        pg_client(server, "pg_dump", "-U", "postgres", "-Fc", source, stdout=out)
     target = f"{source}_restored"
     create_database(deployment.server, target)
     try:
-        pg_client("psql", "-U", "postgres", "-d", target, "-X", "-c", PRE_RESTORE)
+        pg_client(server, "psql", "-U", "postgres", "-d", target, "-X", "-c", PRE_RESTORE)
         with dump.open("rb") as dump_file:
-            pg_client("pg_restore", "-U", "postgres", "-d", target, stdin=dump_file)
-        pg_client("psql", "-U", "postgres", "-d", target, "-X", "-c", POST_RESTORE)
+            pg_client(server, "pg_restore", "-U", "postgres", "-d", target, stdin=dump_file)
+        pg_client(server, "psql", "-U", "postgres", "-d", target, "-X", "-c", POST_RESTORE)
         assert table_counts(deployment, target) == table_counts(deployment, source)
         output = run(deployment, "migrate", venv("ANALYZER_VENV"), **retarget(deployment, target))
         assert "schema up to date" in output
@@ -244,10 +238,12 @@ def test_guide_gives_the_backup_and_restore_commands_this_module_runs() -> None:
         assert command in guide, command
 
 
-def pg_client(*args: str, **streams: IO[bytes]) -> None:
+def pg_client(server: Server, *args: str, **streams: IO[bytes]) -> None:
     """A PostgreSQL client program of the server's version, as the image's."""
+    where = {"PG_CLIENT_EDITION": server.edition, "PG_CLIENT_PORT": str(server.tcp_port)}
     result = subprocess.run(
         [str(Path(__file__).parent / "pg_client.sh"), *args],
+        env=os.environ | where,
         stdout=streams.get("stdout", subprocess.PIPE),
         stdin=streams.get("stdin"),
         stderr=subprocess.PIPE,
@@ -271,7 +267,6 @@ def retarget(deployment: Deployment, database: str) -> dict[str, str]:
 
 
 def test_superset_services_provision_the_dashboards(deployment: Deployment, migrated: str) -> None:
-    require_local_stack(deployment)
     superset = venv("SUPERSET_VENV")
     # The one-shot init's temporary server gets a free port (its default may be taken here).
     run(deployment, "superset-init", superset, SUPERSET_INIT_PORT=str(free_port()))

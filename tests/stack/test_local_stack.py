@@ -9,7 +9,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.support.stack import REPO, require
+from tests.support.stack import REPO, require, stack_env
+
+
+def server_data() -> Path:
+    """The data folder of the stack's own server (ANALYTICS_EDITION's)."""
+    return REPO / ".local" / f"pg-{require('ANALYTICS_EDITION')}" / "data"
 
 
 def listening_addresses(port: int) -> set[str]:
@@ -32,10 +37,27 @@ def test_analytics_database_has_timescaledb():
     assert version and version[0].startswith("2.")
 
 
+def test_stack_serves_the_docker_images_edition_by_default_and_the_other_beside_it():
+    script = (REPO / "scripts" / "stack" / "timescaledb.sh").read_text()
+    assert 'ANALYTICS_EDITION="${ANALYTICS_EDITION:-timescale}"' in script
+    version = re.search(r"^TIMESCALEDB_VERSION=(\S+)$", script, re.MULTILINE)[1]
+    found = {}
+    for edition in ("timescale", "apache"):
+        url = stack_env().get(f"ANALYTICS_ADMIN_URL_{edition.upper()}")
+        assert url, f"./stack test serves the {edition} edition"
+        with psycopg.connect(url.replace("/postgres?", "/analytics?")) as conn:
+            found[edition] = conn.execute(
+                "SELECT current_setting('timescaledb.license'), extversion"
+                " FROM pg_extension WHERE extname = 'timescaledb'"
+            ).fetchone()
+    assert found["timescale"] == ("timescale", version)  # built from the release tarball
+    assert found["apache"][0] == "apache"  # Debian's package
+
+
 def test_server_runs_with_the_tuned_settings_it_was_given():
     """Memory settings take effect only at a restart: the first `up` must write them
     before it starts the server, a later `up` that changes them must restart it."""
-    conf = (REPO / ".local" / "pg" / "data" / "analytics.conf").read_text()
+    conf = (server_data() / "analytics.conf").read_text()
     written = dict(re.findall(r"^(shared_buffers|wal_buffers) = (\S+)$", conf, re.MULTILINE))
     assert set(written) == {"shared_buffers", "wal_buffers"}, "analyzer db tune's settings"
     with psycopg.connect(require("ANALYTICS_ADMIN_URL")) as conn:
@@ -62,7 +84,7 @@ def test_application_roles_are_not_superusers():
 
 
 def test_second_up_keeps_the_running_services():
-    pid_file = REPO / ".local" / "pg" / "data" / "postmaster.pid"
+    pid_file = server_data() / "postmaster.pid"
     before = pid_file.read_text().split()[0]
     result = subprocess.run(
         [str(REPO / "stack"), "up"], capture_output=True, text=True, timeout=300
@@ -77,5 +99,5 @@ def test_status_reports_each_service(command):
     result = subprocess.run(
         [str(REPO / "stack"), command], capture_output=True, text=True, timeout=60
     )
-    assert "timescaledb: running" in result.stdout
+    assert f"timescaledb: {require('ANALYTICS_EDITION')} edition running" in result.stdout
     assert "superset:" in result.stdout

@@ -39,9 +39,6 @@ SITES = "alpha:secproxy,beta:nginx"  # secproxy logs carry users, nginx logs do 
 GENERATE = ("--sites", SITES, "--days", "3", "--requests-per-day", "2500", "--seed", "11")
 DASHBOARDS = ("overview", "ogc-services", "catalog", "users", "quality")
 TIMEZONE = "Europe/Paris"
-# The local stack's server only: the dashboards read the same relations on both editions,
-# and one Superset per session is enough.
-ONLY_APACHE = pytest.mark.parametrize("db_server", ["apache"], indirect=True)
 
 
 @dataclass(frozen=True)
@@ -60,9 +57,8 @@ class RunningSuperset:
 def dashboard_db(
     db_server: Server, db_template: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TestDatabase]:
-    """A migrated analytics database holding two days of generated logs of two sites."""
-    if db_server.edition != "apache":
-        pytest.skip("the dashboard tests run on the local stack's server")
+    """A migrated analytics database holding two days of generated logs of two sites, on
+    each edition: the dashboards read continuous aggregates on one, tables on the other."""
     logs = tmp_path_factory.mktemp("logs")
     analyzer = Path(sys.executable).with_name("analyzer")
     yesterday = (date.today() - timedelta(days=1)).isoformat()

@@ -1,6 +1,7 @@
 """Every dashboard in a real headless Chromium: each chart drawn, none in error.
 
-Screenshots go to artifacts/screenshots/<slug>.png (kept by CI, used in docs/). Uses
+Screenshots go to artifacts/screenshots/<slug>.png (kept by CI, used in docs/), from the
+Timescale-License edition, the Docker image's; <slug>-apache.png from the other. Uses
 Debian's chromium (/usr/bin/chromium, or CHROMIUM_PATH); Playwright's own browser
 download is not used.
 """
@@ -14,12 +15,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.superset.conftest import DASHBOARDS, ONLY_APACHE, RunningSuperset
+from tests.superset.conftest import DASHBOARDS, RunningSuperset
 from tests.support.stack import REPO
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-pytestmark = [ONLY_APACHE, pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -108,7 +109,8 @@ def test_dashboard_draws_every_chart_without_error(slug, page, superset):
     page.remove_listener("request", collect)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     # The viewport holds a whole dashboard; a full-page shot would resize it and redraw.
-    page.screenshot(path=str(SCREENSHOTS / f"{slug}.png"))
+    suffix = "" if superset.db.edition == "timescale" else f"-{superset.db.edition}"
+    page.screenshot(path=str(SCREENSHOTS / f"{slug}{suffix}.png"))
     # Checked after the screenshot too, so that the picture shows what was asserted.
     assert page.locator(ERROR).count() == 0, f"{slug}: an error is shown"
     drawn = [holders.nth(i).locator(DRAWN).count() > 0 for i in range(count)]

@@ -11,10 +11,10 @@ import psycopg
 import pytest
 from superset_assets import bundle, settings
 
-from tests.superset.conftest import DASHBOARDS, ONLY_APACHE, TIMEZONE, RunningSuperset
+from tests.superset.conftest import DASHBOARDS, TIMEZONE, RunningSuperset
 from tests.superset.raw_sql import replay
 
-pytestmark = [ONLY_APACHE, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 CHARTS = sorted(p.name.removesuffix(".yaml.j2") for p in (bundle.TEMPLATES / "charts").glob("*.j2"))
 

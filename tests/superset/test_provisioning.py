@@ -8,9 +8,9 @@ import psycopg
 import pytest
 from superset_assets import AssetsError, bundle, settings
 
-from tests.superset.conftest import ONLY_APACHE, RunningSuperset
+from tests.superset.conftest import RunningSuperset
 
-pytestmark = [ONLY_APACHE, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 CHART = "overview_top_orgs"
 
