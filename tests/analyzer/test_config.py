@@ -141,3 +141,38 @@ def test_every_configuration_key_is_documented_in_the_readme():
         + config.LOG_KEYS
     )
     assert [key for key in keys if f"- `{key}`" not in readme] == []
+
+
+def test_the_buckets_zone_comes_from_analytics_timezone_when_the_file_has_none(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("ANALYTICS_TIMEZONE", "America/Montreal")
+    settings = config.load(write(tmp_path, "sites: [{name: a, logs: [{path: /x}]}]\n"))
+    assert settings.timezone == "America/Montreal"
+    monkeypatch.delenv("ANALYTICS_TIMEZONE")
+    assert config.load(write(tmp_path, "sites: [{name: a, logs: [{path: /x}]}]\n")).timezone == (
+        "Europe/Paris"
+    )
+
+
+def test_a_file_zone_that_disagrees_with_analytics_timezone_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANALYTICS_TIMEZONE", "Europe/Paris")
+    path = write(tmp_path, "timezone: UTC\nsites: [{name: a, logs: [{path: /x}]}]\n")
+    with pytest.raises(ConfigError, match=r"timezone: 'UTC' differs from ANALYTICS_TIMEZONE"):
+        config.load(path)
+
+
+def test_an_unreadable_file_says_who_reads_it_and_what_its_mode_allows(tmp_path, monkeypatch):
+    path = write(tmp_path, FULL)
+    path.chmod(0o600)
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    # Root reads any file, and the tests run as root: refuse as the kernel would for uid 10001.
+    monkeypatch.setattr(Path, "read_text", refuse)
+    with pytest.raises(ConfigError) as raised:
+        config.load(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: cannot read: Permission denied; this process runs as uid")
+    assert "mode 0600" in message and "`z` option" in message

@@ -25,6 +25,8 @@ from analyzer.privacy import KEY_VARIABLE
 from analyzer.settings import IP_MODES, USER_MODES, LogSource, Retention, Settings, SiteConfig
 
 DATABASE_URL_ENV = "ANALYZER_DATABASE_URL"
+# The Docker distribution sets the buckets' zone once, in .env, for every service.
+TIMEZONE_ENV = "ANALYTICS_TIMEZONE"
 # Every key of the file, by where it sits (analyzer/README.md documents each; a test checks).
 TOP_KEYS = ("database_url", "timezone", "schedule", "state_dir", "retention", "sites")
 RETENTION_KEYS = ("raw", "hourly", "daily", "monthly")
@@ -107,6 +109,8 @@ def load(path: str | Path) -> Settings:
     file = str(path)
     try:
         document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except PermissionError as exc:
+        raise ConfigError(f"{file}: cannot read: {exc.strerror}; {unreadable_hint(path)}") from exc
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
@@ -114,6 +118,21 @@ def load(path: str | Path) -> Settings:
         where = f"{file}:{mark.line + 1}" if mark else file
         raise ConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
     return settings_from(Node(document, file))
+
+
+def unreadable_hint(path: str | Path) -> str:
+    """Who tried to read ``path`` and what its mode allows: the usual causes, in a container,
+    are a checkout made under umask 077 and SELinux labels."""
+    who = f"this process runs as uid {os.getuid()}, groups {sorted(os.getgroups())}"
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return f"{who}; the folders above it must be searchable too"
+    return (
+        f"{who}; the file is uid {st.st_uid}, gid {st.st_gid}, mode {st.st_mode & 0o777:04o}. "
+        "Make it readable by them (chmod a+r), and the folders above it searchable; on an "
+        "SELinux host, mount it with the `z` option (docs/docker.md, 'File permissions')"
+    )
 
 
 def chosen_sites(settings: Settings, name: str | None, path: str | Path) -> tuple[SiteConfig, ...]:
@@ -140,11 +159,23 @@ def settings_from(root: Node) -> Settings:
     return Settings(
         sites=sites,
         database_url=root.get("database_url").text() or os.environ.get(DATABASE_URL_ENV),
-        timezone=root.get("timezone").zone(_default(Settings, "timezone")),
+        timezone=_timezone(root.get("timezone")),
         schedule=schedule,
         state_dir=Path(root.get("state_dir").text(str(_default(Settings, "state_dir")))),
         retention=_retention(root.get("retention")),
     )
+
+
+def _timezone(node: Node) -> str:
+    """`timezone`, else ANALYTICS_TIMEZONE, else the default; the two may not disagree."""
+    from_env = os.environ.get(TIMEZONE_ENV) or None
+    zone = node.zone(from_env or _default(Settings, "timezone"))
+    if from_env and node.value is not None and zone != from_env:
+        raise node.error(
+            f"{zone!r} differs from {TIMEZONE_ENV}={from_env!r}: the buckets have one zone; "
+            f"remove `timezone` here, or set the same in both"
+        )
+    return zone
 
 
 def _retention(node: Node) -> Retention:
