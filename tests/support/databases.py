@@ -21,6 +21,7 @@ BOOTSTRAP_JOB_3 = """
 UPDATE _timescaledb_config.bgw_job SET scheduled = false
 WHERE id = 3 AND current_setting('timescaledb.license') = 'apache'
 """
+ICU_DATABASE = " TEMPLATE template0 ENCODING UTF8 LOCALE_PROVIDER icu ICU_LOCALE 'und'"
 DATABASE_PRIVILEGES = {
     "analytics_owner": "CONNECT, TEMPORARY",
     "analytics_writer": "CONNECT, TEMPORARY",
@@ -91,6 +92,8 @@ def create_database(server: Server, name: str, template: str | None = None) -> N
         query = sql.SQL("CREATE DATABASE {} OWNER analytics_owner").format(sql.Identifier(name))
         if template:
             query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        else:  # as timescaledb/init/bootstrap.sql creates `analytics`
+            query += sql.SQL(ICU_DATABASE)
         _retry_while_template_busy(conn, query, template)
         # The same database privileges as timescaledb/init/bootstrap.sql gives `analytics`.
         conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(name)))

@@ -22,7 +22,11 @@ ALTER ROLE analytics_reader SET statement_timeout = '60s';
 -- Continuous aggregates belong to the writer (only their owner may refresh them).
 GRANT analytics_writer TO analytics_owner;
 
-SELECT 'CREATE DATABASE analytics OWNER analytics_owner'
+-- Names sort by ICU's root collation, the same on every server: the Docker image is Alpine
+-- (musl), whose libc locales sort bytewise ("Zürich" before "Élancourt"). template0: a
+-- database of another collation provider cannot copy template1.
+SELECT 'CREATE DATABASE analytics OWNER analytics_owner TEMPLATE template0 ENCODING UTF8'
+       ' LOCALE_PROVIDER icu ICU_LOCALE ''und'''
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'analytics')
 \gexec
 SELECT 'CREATE DATABASE superset OWNER superset'
