@@ -31,8 +31,46 @@ def _flag(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _app_root() -> str:
+    """SUPERSET_APP_ROOT, the URL prefix Superset is served under ("/analytics"), or "/"."""
+    value = (_env("SUPERSET_APP_ROOT", "") or "").strip()
+    if not value:
+        return "/"
+    if not value.startswith("/") or value.endswith("/") or "//" in value:
+        raise RuntimeError(
+            f"superset_config: SUPERSET_APP_ROOT={value!r}: write the URL prefix with a "
+            "leading slash and no trailing one (e.g. /analytics), or leave it empty to "
+            "serve Superset at the root"
+        )
+    return value
+
+
 SECRET_KEY = _required("SUPERSET_SECRET_KEY")
 SQLALCHEMY_DATABASE_URI = _required("SUPERSET_METADATA_DB_URL")
+
+# Served under a sub-path (https://<platform>/analytics/ behind the geOrchestra gateway):
+# superset.app:create_app (6.1.0) takes the prefix from the SUPERSET_APP_ROOT environment
+# variable, else from APPLICATION_ROOT, mounts the application there (AppRootMiddleware:
+# any other path answers 404, /health included) and prefixes the static assets
+# (STATIC_ASSETS_PREFIX) and the logo. Setting APPLICATION_ROOT here too makes a value
+# read from SUPERSET_APP_ROOT_FILE count, and refuses a malformed one before Superset
+# starts. The proxy passes the path on unchanged (docs/docker.md).
+APPLICATION_ROOT = _app_root()
+if APPLICATION_ROOT != "/":
+    # create_app (6.1.0) would also prefix APP_ICON, the theme's logo and its link when
+    # APP_ICON starts with /static/, and the frontend prefixes them again
+    # (/analytics/analytics/static/...: a broken logo). Prefixed here, for the pages the
+    # server renders, APP_ICON leaves the theme alone, which the frontend prefixes once.
+    APP_ICON = f"{APPLICATION_ROOT}/static/assets/images/superset-logo-horiz.png"
+
+# Behind the reverse proxy, take the client's address, scheme, host and port from the
+# X-Forwarded-* headers of one proxy (the last hop), so that redirects and URLs are the
+# https ones the users see. Trusting them is safe here: in Docker no port of Superset is
+# published and only the reverse proxy on the `analytics` network reaches it; natively
+# it binds to 127.0.0.1. The prefix is not taken from X-Forwarded-Prefix (a client could
+# send one through a proxy that does not overwrite it): it is SUPERSET_APP_ROOT.
+ENABLE_PROXY_FIX = _flag("SUPERSET_PROXY_FIX", True)
+PROXY_FIX_CONFIG = {"x_for": 1, "x_proto": 1, "x_host": 1, "x_port": 1, "x_prefix": 0}
 
 # Security: CSRF on, the public role gets nothing, cookies not readable by scripts.
 WTF_CSRF_ENABLED = True

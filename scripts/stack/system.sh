@@ -13,7 +13,7 @@ sys.exit(not os.path.exists(os.path.join(sysconfig.get_path("include"), "Python.
     if [[ "${1:-}" == --test ]]; then
         # A real browser for the dashboard checks, logrotate for the log-policy checks,
         # PostgreSQL's client tools and openssl as the Docker images' scripts use them.
-        packages+=(chromium logrotate postgresql-client openssl)
+        packages+=(chromium logrotate postgresql-client openssl nginx) # nginx: test_reverse_proxy.py
     fi
     echo "${packages[@]}"
 }

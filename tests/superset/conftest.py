@@ -72,7 +72,16 @@ def dashboard_db(
 @pytest.fixture(scope="session")
 def superset(dashboard_db: TestDatabase, tmp_path_factory: pytest.TempPathFactory):
     """Superset initialised and served by superset/bin/, its dashboards provisioned."""
-    env = _superset_env(dashboard_db)
+    with serve_superset(_superset_env(dashboard_db), dashboard_db, tmp_path_factory) as running:
+        yield running
+
+
+@contextmanager
+def serve_superset(
+    env: dict[str, str], db: TestDatabase, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningSuperset]:
+    """superset/bin/init, then superset/bin/serve until the block ends, with ``env``; its
+    URL ends with SUPERSET_APP_ROOT when ``env`` sets one."""
     with _metadata_database(env):
         _run([REPO / "superset/bin/init"], env)
         log = (tmp_path_factory.mktemp("superset") / "serve.log").open("w")
@@ -84,7 +93,8 @@ def superset(dashboard_db: TestDatabase, tmp_path_factory: pytest.TempPathFactor
             start_new_session=True,
         )
         try:
-            running = RunningSuperset(f"http://{env['SUPERSET_BIND']}", env, dashboard_db)
+            url = f"http://{env['SUPERSET_BIND']}{env.get('SUPERSET_APP_ROOT', '')}"
+            running = RunningSuperset(url, env, db)
             _wait_for_health(running.url, server)
             yield running
         finally:

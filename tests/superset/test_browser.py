@@ -12,6 +12,7 @@ import os
 import tempfile
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -41,8 +42,9 @@ ERROR = ".ant-alert-error, [data-test='error-tooltip'], .error-message"
 VIEWPORT = {"width": 1600, "height": 2400}
 
 
-@pytest.fixture(scope="module")
-def page(superset: RunningSuperset) -> Iterator[object]:
+@contextmanager
+def chromium_page(**options: object) -> Iterator[object]:
+    """A page of Debian's Chromium in a new profile, with the flags above."""
     with playwright.sync_playwright() as pw, tempfile.TemporaryDirectory() as profile:
         browser = pw.chromium.launch_persistent_context(
             profile,
@@ -50,13 +52,22 @@ def page(superset: RunningSuperset) -> Iterator[object]:
             headless=True,
             args=FLAGS,
             viewport=VIEWPORT,
+            **options,
         )
         page = browser.new_page()
         page.set_default_timeout(120_000)  # a loaded CI machine serves Superset slowly
         page.set_default_navigation_timeout(120_000)
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(superset: RunningSuperset) -> Iterator[object]:
+    with chromium_page() as page:
         _log_in(page, superset)
         yield page
-        browser.close()
 
 
 # The login page posts its logged events as it unloads (POST /superset/log/), in parallel
@@ -64,6 +75,17 @@ def page(superset: RunningSuperset) -> Iterator[object]:
 # its session cookie replace the new one (seen in CI: POST /login/ 302, then /superset/
 # welcome/ redirected to /login/). The test's login does without those events.
 EVENT_LOG = "**/superset/log/**"
+
+
+def wait_for_charts(page) -> tuple[object, int]:
+    """The dashboard's chart holders and their count, once each is drawn or in error."""
+    holders = page.locator("[data-test='chart-container']")
+    holders.first.wait_for(timeout=90_000)
+    count = holders.count()
+    for index in range(count):
+        holders.nth(index).locator(f"{DRAWN}, {ERROR}").first.wait_for(timeout=90_000)
+    page.wait_for_load_state("networkidle")
+    return holders, count
 
 
 def _log_in(page, superset: RunningSuperset) -> None:
@@ -99,13 +121,8 @@ def test_dashboard_draws_every_chart_without_error(slug, page, superset):
 
     page.on("request", collect)
     _open(page, superset, f"{superset.url}/superset/dashboard/{slug}/?standalone=1")
-    holders = page.locator("[data-test='chart-container']")
-    holders.first.wait_for(timeout=90_000)
-    count = holders.count()
+    holders, count = wait_for_charts(page)
     assert count >= 4, f"{slug}: only {count} charts"
-    for index in range(count):
-        holders.nth(index).locator(f"{DRAWN}, {ERROR}").first.wait_for(timeout=90_000)
-    page.wait_for_load_state("networkidle")
     page.remove_listener("request", collect)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     # The viewport holds a whole dashboard; a full-page shot would resize it and redraw.
