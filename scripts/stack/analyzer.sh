@@ -3,14 +3,16 @@
 
 analyzer_install() {
     local stamp="$VENV/.installed" want
-    want="$(inputs_hash "$ROOT/analyzer/pyproject.toml" "$ROOT/analyzer/setup.py")"
+    want="$(inputs_hash "$ROOT/analyzer/pyproject.toml" "$ROOT/analyzer/setup.py" \
+        "$ROOT/analyzer/constraints.txt")"
     want+="${ANALYZER_PURE_PYTHON:+-pure}"
     if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
         log "installing the analyzer in $VENV"
         [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
-        # The editable install compiles the hot path in place (see analyzer/setup.py).
+        # The editable install compiles the hot path in place (see analyzer/setup.py); the
+        # runtime dependencies are the exact versions the Docker image installs.
         find "$ROOT/analyzer/src" -name '*.so' -delete
-        venv_pip_install "$VENV" -e "$ROOT/analyzer[test]"
+        venv_pip_install "$VENV" --constraint "$ROOT/analyzer/constraints.txt" -e "$ROOT/analyzer[test]"
         echo "$want" >"$stamp"
     elif analyzer_build_stale; then
         log "compiling the analyzer's hot path again: its sources changed"

@@ -166,14 +166,28 @@ def dockerfile_copies(path: Path) -> list[Copy]:
     return copies
 
 
+def builders(image: str) -> list[str]:
+    """The services that build ``image`` (exactly one, in a sound compose file)."""
+    services = compose()["services"]
+    return [name for name, s in services.items() if s.get("image") == image and "build" in s]
+
+
+def built(service: str) -> bool:
+    """Whether the service runs one of our images, built from the repository."""
+    return bool(builders(compose()["services"][service].get("image", "")))
+
+
+def _build(service: str) -> dict[str, Any]:
+    (builder,) = builders(compose()["services"][service]["image"])
+    return compose()["services"][builder]["build"]
+
+
 def build_context(service: str) -> Path:
-    build = compose()["services"][service]["build"]
-    return (REPO / build["context"]).resolve()
+    return (REPO / _build(service)["context"]).resolve()
 
 
 def dockerfile_of(service: str) -> Path:
-    build = compose()["services"][service]["build"]
-    return build_context(service) / build.get("dockerfile", "Dockerfile")
+    return build_context(service) / _build(service).get("dockerfile", "Dockerfile")
 
 
 def image_paths(service: str) -> dict[str, Path]:

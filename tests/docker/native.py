@@ -26,6 +26,7 @@ import yaml
 
 from tests.docker.distribution import (
     bind_mounts,
+    built,
     compose,
     container_command,
     dockerfile_env,
@@ -38,7 +39,7 @@ from tests.support.databases import Server
 from tests.support.stack import REPO, stack_env
 
 # Bind mounts of the admin's own files, not shipped in the repository.
-USER_MOUNTS = ("/etc/analyzer/analyzer.yaml", "/var/log/georchestra")
+USER_MOUNTS = ("/etc/analyzer", "/var/log/georchestra")
 EXAMPLE_CONFIG = REPO / "analyzer" / "docker" / "analyzer.example.yaml"
 LOG_TEMPLATE = Path(__file__).parent / "fixtures" / "access.log.template"
 DEADLINE_SECONDS = 900  # generous bounds on waits (a busy 2-core CI), not speed checks
@@ -87,8 +88,9 @@ class Deployment:
             SUPERSET_ADMIN_PASSWORD=secrets.token_hex(16),
             ANALYZER_PSEUDONYM_KEY=secrets.token_hex(32),
             ANALYTICS_LOG_ROOT=str(self.root / "logs"),
-            ANALYZER_CONFIG=str(self.root / "analyzer.yaml"),
+            ANALYZER_CONFIG_DIR=str(self.root / "config"),
             ANALYTICS_SITES="my-platform",
+            SUPERSET_APP_ROOT="",  # left empty, as the example has it: served at the root
         )
         return env
 
@@ -136,17 +138,15 @@ class Deployment:
         return [self.localize(word) for word in test[1:]]
 
 
-def built(service: str) -> bool:
-    return "build" in compose(placeholder_env())["services"][service]
-
-
 def write_admin_files(deployment: Deployment) -> None:
     """The example config with the container's paths, and yesterday's log of its site."""
     mounts = deployment.paths("analyzer")
     text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
     for container in ("/var/log/georchestra", "/var/lib/analyzer"):
         text = text.replace(container, str(mounts[container]))
-    Path(deployment.env["ANALYZER_CONFIG"]).write_text(text, encoding="utf-8")
+    config_dir = Path(deployment.env["ANALYZER_CONFIG_DIR"])
+    config_dir.mkdir()
+    (config_dir / "analyzer.yaml").write_text(text, encoding="utf-8")
     (deployment.root / "state").mkdir()
     live = Path(yaml.safe_load(text)["sites"][0]["logs"][0]["path"])
     live.parent.mkdir(parents=True)

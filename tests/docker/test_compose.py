@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analyzer import __version__
 from tests.docker.distribution import (
     COMPOSE,
     DOCKER_DOC,
@@ -25,6 +24,7 @@ from tests.docker.distribution import (
     compose,
     compose_variables,
     dockerfile_env,
+    dockerfile_instructions,
     env_example,
     interpolate,
     placeholder_env,
@@ -153,7 +153,9 @@ def test_analyzer_runs_the_schedule_with_its_config_and_reads_logs_read_only() -
     assert command[:2] == ["analyzer", "schedule"]
     config = command[command.index("--config") + 1]
     mounts = {m["target"]: m for m in service["volumes"] if isinstance(m, dict)}
-    assert mounts[config]["read_only"] is True
+    # The folder, not the file: a replaced file (an editor, git pull) is seen at the next run.
+    assert str(Path(config).parent) in mounts and config not in mounts
+    assert mounts[str(Path(config).parent)]["read_only"] is True
     assert mounts["/var/log/georchestra"]["read_only"] is True
     assert all(m["bind"]["create_host_path"] is False for m in mounts.values())
 
@@ -175,14 +177,77 @@ def test_superset_gets_the_variables_the_native_stack_gives_its_scripts() -> Non
     assert names - given == set()
 
 
-def test_image_tags_follow_the_analyzer_version() -> None:
+def test_each_image_is_built_by_one_service_and_never_pulled() -> None:
+    """Two services building one tag race in a parallel build ("image already exists",
+    docker/buildx#3576); a tag in a registry namespace would be pulled instead of built."""
+    services = compose()["services"]
+    ours = {s["image"] for s in services.values() if "build" in s}
+    assert len(ours) == 2
+    for image in ours:
+        builders = [n for n, s in services.items() if s["image"] == image and "build" in s]
+        users = [n for n, s in services.items() if s["image"] == image and "build" not in s]
+        assert len(builders) == 1, f"{image} is built by {builders}"
+        assert services[builders[0]]["pull_policy"] == "build", builders[0]
+        assert users and all(services[n]["pull_policy"] == "never" for n in users), users
+        assert image.endswith(":local"), f"{image}: a tag that says it is built here"
+
+
+def test_every_service_rotates_its_log() -> None:
+    for name, service in compose()["services"].items():
+        options = service.get("logging", {}).get("options", {})
+        assert service.get("logging", {}).get("driver") == "json-file", name
+        assert options.get("max-size") and options.get("max-file"), name
+
+
+def test_database_gets_time_to_stop_cleanly_and_bounded_resources() -> None:
     env = placeholder_env()
-    assert env["ANALYTICS_VERSION"] == __version__
-    for name in ("analyzer", "superset"):
-        image = compose(env)["services"][name]["image"]
-        assert image.endswith(f":{__version__}"), image
-    del env["ANALYTICS_VERSION"]
-    assert compose(env)["services"]["analyzer"]["image"].endswith(f":{__version__}")
+    database = compose(env)["services"]["timescaledb"]
+    assert database["stop_grace_period"] == "2m"
+    assert database["mem_limit"] == env["ANALYTICS_DB_MEMORY"]
+    assert database["environment"]["TS_TUNE_MEMORY"] == env["ANALYTICS_DB_MEMORY"]
+    assert database["cpus"] == env["ANALYTICS_DB_CPUS"]
+    assert database["environment"]["TS_TUNE_NUM_CPUS"] == env["ANALYTICS_DB_CPUS"]
+    assert database["shm_size"] == env["ANALYTICS_DB_SHM_SIZE"]
+    # Sizing never falls back to the whole host: every value has a default.
+    for name in ("ANALYTICS_DB_MEMORY", "ANALYTICS_DB_CPUS", "ANALYTICS_DB_SHM_SIZE"):
+        assert env_example()[name].value, f".env.example gives {name} a value"
+        assert compose_variables()[name] and set(compose_variables()[name]) == {":-"}, name
+
+
+def test_the_one_shot_init_has_no_healthcheck_of_the_web_server() -> None:
+    assert compose()["services"]["superset-init"]["healthcheck"] == {"disable": True}
+
+
+def test_images_declare_no_volume_that_one_shot_runs_would_leave_behind() -> None:
+    for dockerfile in DOCKERFILES.values():
+        keywords = {i.keyword for i in dockerfile_instructions(dockerfile)}
+        assert "VOLUME" not in keywords, dockerfile
+
+
+def test_the_buckets_zone_is_set_once_and_reaches_every_service_that_uses_it() -> None:
+    env = placeholder_env() | {"ANALYTICS_TIMEZONE": "America/Montreal"}
+    services = compose(env)["services"]
+    assert "America/Montreal" in services["migrate"]["command"]
+    assert services["analyzer"]["environment"]["ANALYTICS_TIMEZONE"] == "America/Montreal"
+    assert services["superset"]["environment"]["ANALYTICS_TIMEZONE"] == "America/Montreal"
+    example = (REPO / "analyzer" / "docker" / "analyzer.example.yaml").read_text()
+    assert not re.search(r"^timezone:", example, re.MULTILINE), "set in .env only"
+
+
+def test_compose_header_says_what_to_prepare_and_which_compose_it_needs() -> None:
+    header = compose_text_header()
+    for needed in ("ANALYTICS_LOG_ROOT", "config/analyzer.yaml", "v2.24", "override"):
+        assert needed in header, needed
+
+
+def compose_text_header() -> str:
+    text = COMPOSE.read_text(encoding="utf-8")
+    return text[: text.index("\nname:")]
+
+
+def test_override_example_leaves_5432_to_the_hosts_own_postgresql() -> None:
+    override = OVERRIDE_EXAMPLE.read_text(encoding="utf-8")
+    assert "127.0.0.1:5432:" not in override
 
 
 def test_install_guide_snippet_fills_every_secret_with_a_distinct_value(tmp_path: Path) -> None:

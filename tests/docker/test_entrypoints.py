@@ -28,7 +28,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from analyzer import __version__, build
-from tests.docker.distribution import bind_mounts, image_paths, placeholder_env, to_host
+from tests.docker.distribution import bind_mounts, compose, image_paths, placeholder_env, to_host
 from tests.docker.native import (
     DEADLINE_SECONDS,
     LOG_TEMPLATE,
@@ -152,6 +152,85 @@ def test_config_init_script_includes_the_project_settings_once(tmp_path: Path) -
     includes = [line for line in conf.read_text().splitlines() if line.startswith("include")]
     assert includes == [f"include = '{env['ANALYTICS_CONF']}'"]
     assert Path(env["ANALYTICS_CONF"]).is_file()
+
+
+def test_init_scripts_explain_a_file_they_cannot_read(tmp_path: Path) -> None:
+    paths = bind_mounts("timescaledb", placeholder_env())
+    missing = tmp_path / "unreadable"  # as a checkout made under umask 077 looks to uid 70
+    cases = [
+        ("10-bootstrap.sh", {"ANALYTICS_BOOTSTRAP_SQL": str(missing)}),
+        ("20-config.sh", {"ANALYTICS_CONF": str(missing), "PGDATA": str(tmp_path)}),
+    ]
+    for name, extra in cases:
+        script = to_host(f"/docker-entrypoint-initdb.d/{name}", paths)
+        env = os.environ | {
+            "ANALYTICS_OWNER_PASSWORD": "x",
+            "ANALYTICS_WRITER_PASSWORD": "x",
+            "ANALYTICS_READER_PASSWORD": "x",
+            "SUPERSET_DB_PASSWORD": "x",
+        }
+        result = subprocess.run([script], env=env | extra, capture_output=True, text=True)
+        assert result.returncode == 1, name
+        assert f"cannot read {missing} as uid" in result.stderr, result.stderr
+        assert "chmod -R a+rX timescaledb" in result.stderr
+
+
+@pytest.fixture
+def image_stand_ins(tmp_path: Path) -> dict[str, str]:
+    """What timescaledb/docker/entrypoint.sh calls in the image, as recording stand-ins:
+    the image's tuning script, its entrypoint, and gosu (docker-library/postgres)."""
+    calls = tmp_path / "calls"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stand_ins = {
+        "tune.sh": f'echo "tune as $(id -u) $TS_TUNE_MEMORY $TS_TUNE_NUM_CPUS" >>{calls}',
+        "bin/gosu": f'echo "gosu $1" >>{calls}; shift; exec "$@"',
+        "bin/docker-entrypoint.sh": f'echo "entrypoint $*" >>{calls}',
+    }
+    for name, body in stand_ins.items():
+        path = tmp_path / name
+        path.write_text(f"#!/bin/sh\n{body}\n")
+        path.chmod(0o755)
+    data = tmp_path / "data"
+    data.mkdir()
+    return {
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "PGDATA": str(data),
+        "TUNE_SCRIPT": str(tmp_path / "tune.sh"),
+        "TS_TUNE_MEMORY": "3GB",
+        "TS_TUNE_NUM_CPUS": "2",
+        "CALLS": str(calls),
+    }
+
+
+def _database_entrypoint(env: dict[str, str], **extra: str) -> list[str]:
+    script = to_host("/opt/analytics/entrypoint.sh", bind_mounts("timescaledb", placeholder_env()))
+    command = compose(placeholder_env())["services"]["timescaledb"]["command"]
+    subprocess.run([script, *command], env=env | extra, check=True, capture_output=True)
+    calls = Path(env["CALLS"])
+    return calls.read_text().splitlines() if calls.exists() else []
+
+
+def test_database_is_tuned_again_at_every_start_of_an_initialised_volume(image_stand_ins):
+    data = Path(image_stand_ins["PGDATA"])
+    (data / "PG_VERSION").write_text("17\n")
+    (data / "postgresql.conf").write_text("")
+    assert _database_entrypoint(image_stand_ins) == [
+        "gosu postgres",  # as the owner of the data, as the image's entrypoint runs
+        "tune as 0 3GB 2",
+        "entrypoint postgres",
+    ]
+
+
+def test_database_on_an_empty_volume_is_left_to_the_images_own_first_tuning(image_stand_ins):
+    assert _database_entrypoint(image_stand_ins) == ["entrypoint postgres"]
+
+
+def test_database_tuning_can_be_turned_off_as_the_image_allows(image_stand_ins):
+    data = Path(image_stand_ins["PGDATA"])
+    (data / "PG_VERSION").write_text("17\n")
+    (data / "postgresql.conf").write_text("")
+    assert _database_entrypoint(image_stand_ins, NO_TS_TUNE="1") == ["entrypoint postgres"]
 
 
 def test_migrate_service_applies_the_schema_once(deployment: Deployment, migrated: str) -> None:

@@ -9,6 +9,7 @@ import json
 import re
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from tests.docker import test_entrypoints
 from tests.docker.distribution import (
     DOCKERFILES,
     bind_mounts,
+    built,
     compose,
     container_command,
     dockerfile_copies,
@@ -36,7 +38,9 @@ SCRIPTS = [
     REPO / "analyzer" / "docker" / "entrypoint.sh",
     REPO / "timescaledb" / "init" / "10-bootstrap.sh",
     REPO / "timescaledb" / "init" / "20-config.sh",
+    REPO / "timescaledb" / "docker" / "entrypoint.sh",
 ]
+CONSTRAINTS = REPO / "analyzer" / "constraints.txt"
 
 
 def tracked(path: Path) -> bool:
@@ -49,7 +53,8 @@ def tracked(path: Path) -> bool:
 
 
 def built_services() -> list[str]:
-    return [name for name, service in compose()["services"].items() if "build" in service]
+    """The services that run one of our images (built by one of them, used by the others)."""
+    return [name for name in compose()["services"] if built(name)]
 
 
 def test_every_dockerfile_of_the_repository_is_checked() -> None:
@@ -80,13 +85,61 @@ def test_container_script_passes_shellcheck_and_is_executable(script: Path) -> N
 
 
 @pytest.mark.parametrize("dockerfile", DOCKERFILES.values(), ids=lambda p: p.parent.name)
-def test_base_images_are_pinned_to_exact_versions(dockerfile: Path) -> None:
+def test_base_images_are_an_exact_release_or_the_maintained_python_line_tested(
+    dockerfile: Path,
+) -> None:
     instructions = dockerfile_instructions(dockerfile)
     bases = [i.arguments.split()[0] for i in instructions if i.keyword == "FROM"]
     assert bases
+    tested = f"{sys.version_info.major}.{sys.version_info.minor}"
     for base in bases:
-        tag = base.partition(":")[2]
-        assert tag and tag[0].isdigit() and tag.count(".") >= 2, f"{base} is not pinned"
+        name, _, tag = base.partition(":")
+        if name == "python":
+            # The line's tags are rebuilt with each release; a patch tag stops being rebuilt.
+            assert tag.split("-")[0] == tested, f"{base}: the tests run Python {tested}"
+        else:
+            assert re.fullmatch(r"\d+\.\d+\.\d+", tag), f"{base} is not an exact release"
+
+
+def test_the_analyzer_image_installs_the_exact_versions_the_tests_run() -> None:
+    dockerfile = DOCKERFILES["analyzer"].read_text(encoding="utf-8")
+    assert "--constraint /src/analyzer/constraints.txt" in dockerfile
+    pinned = [
+        line.split("==")
+        for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert pinned
+    assert {name: metadata.version(name) for name, _ in pinned} == dict(pinned)
+
+
+def test_constraints_cover_every_runtime_dependency_of_the_analyzer() -> None:
+    pinned = {
+        line.split("==")[0].lower().replace("_", "-")
+        for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    }
+    needed = _runtime_closure("georchestra-analyzer")
+    assert needed - pinned == set(), "add them to analyzer/constraints.txt"
+
+
+def _runtime_closure(name: str) -> set[str]:
+    """The distributions ``name`` needs at run time, extras it asks for included."""
+    found: set[str] = set()
+    todo = [Requirement(req) for req in metadata.requires(name) or []]
+    todo = [r for r in todo if r.marker is None or r.marker.evaluate({"extra": ""})]
+    while todo:
+        requirement = todo.pop()
+        key = requirement.name.lower().replace("_", "-")
+        if key in found:
+            continue
+        found.add(key)
+        for sub in metadata.requires(requirement.name) or []:
+            child = Requirement(sub)
+            extras = ("", *requirement.extras)
+            if child.marker is None or any(child.marker.evaluate({"extra": e}) for e in extras):
+                todo.append(child)
+    return found
 
 
 @pytest.mark.parametrize("service", ["migrate", "analyzer", "superset-init", "superset"])

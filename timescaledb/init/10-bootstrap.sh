@@ -22,6 +22,14 @@ if [ -n "$missing" ]; then
 fi
 
 sql="${ANALYTICS_BOOTSTRAP_SQL:-/opt/analytics/bootstrap.sql}"
+if [ ! -r "$sql" ]; then
+    # Mounted from the checkout: unreadable to the image's postgres user (uid 70) when the
+    # checkout was made under umask 077 or 027, or when SELinux labels forbid it.
+    echo "10-bootstrap.sh: cannot read $sql as uid $(id -u): make the repository's" \
+        "timescaledb/ files readable by all (chmod -R a+rX timescaledb) and, on an SELinux" \
+        "host, keep the :z of their mounts (docs/docker.md, 'File permissions')" >&2
+    exit 1
+fi
 echo "10-bootstrap.sh: creating the roles and databases of geOrchestra Analytics from $sql"
 psql --no-psqlrc --quiet -v ON_ERROR_STOP=1 --username "${POSTGRES_USER:-postgres}" \
     --no-password --dbname postgres \

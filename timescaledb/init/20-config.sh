@@ -6,6 +6,13 @@
 set -eu
 
 conf="${ANALYTICS_CONF:-/etc/postgresql/analytics.conf}"
+if [ ! -r "$conf" ]; then
+    # The server would refuse to start on an unreadable include: say why now.
+    echo "20-config.sh: cannot read $conf as uid $(id -u): make the repository's" \
+        "timescaledb/ files readable by all (chmod -R a+rX timescaledb) and, on an SELinux" \
+        "host, keep the :z of their mounts (docs/docker.md, 'File permissions')" >&2
+    exit 1
+fi
 target="${PGDATA:?PGDATA is not set}/postgresql.conf"
 line="include = '$conf'"
 
