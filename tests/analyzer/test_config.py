@@ -131,18 +131,6 @@ def test_a_missing_file_is_a_config_error(tmp_path):
         config.load(tmp_path / "absent.yaml")
 
 
-def test_every_configuration_key_is_documented_in_the_readme():
-    readme = (Path(__file__).parents[2] / "analyzer" / "README.md").read_text(encoding="utf-8")
-    keys = (
-        config.TOP_KEYS
-        + config.RETENTION_KEYS
-        + config.SITE_KEYS
-        + config.PRIVACY_KEYS
-        + config.LOG_KEYS
-    )
-    assert [key for key in keys if f"- `{key}`" not in readme] == []
-
-
 def test_the_buckets_zone_comes_from_analytics_timezone_when_the_file_has_none(
     tmp_path, monkeypatch
 ):

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from analyzer.cli import build_parser
+from analyzer.errors import ExitCode
 from tests.support.stack import REPO
 
 PAGE = REPO / "docs" / "commands.en.md"
@@ -42,3 +43,8 @@ def test_section_shows_the_commands_own_help(command, monkeypatch):
     monkeypatch.setenv("COLUMNS", "100")  # the width the page was written at
     help_text = PARSERS[command].format_help()
     assert _shown().get(command) == help_text, f"update '## analyzer {command}' in {PAGE.name}"
+
+
+def test_the_page_lists_every_exit_status_of_the_code():
+    intro = PAGE.read_text(encoding="utf-8").split("\n## ")[0]
+    assert [code for code in ExitCode if f"{int(code)} " not in intro] == []

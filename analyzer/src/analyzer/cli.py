@@ -34,13 +34,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in modules:
-        try:
-            module = importlib.import_module(f"analyzer.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"analyzer.commands.{name}":
-                raise
-            continue  # command not written yet
-        module.register(subparsers)
+        importlib.import_module(f"analyzer.commands.{name}").register(subparsers)
     return parser
 
 
@@ -60,6 +54,6 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("analyzer: interrupted", file=sys.stderr)
-        return 130
+        return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
         return int(ExitCode.OK)

@@ -13,6 +13,7 @@ class ExitCode(IntEnum):
     INPUT = 4  # unreadable or unparseable input
     DATABASE = 5  # database unreachable or refusing
     BUSY = 6  # another run holds the lock
+    INTERRUPTED = 130  # Ctrl-C or SIGINT: 128 + the signal, as shells report it
 
 
 class AnalyzerError(Exception):
@@ -24,6 +25,10 @@ class AnalyzerError(Exception):
         super().__init__(message)
         if exit_code is not None:
             self.exit_code = exit_code
+
+
+class UsageError(AnalyzerError):
+    exit_code = ExitCode.USAGE
 
 
 class ConfigError(AnalyzerError):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from analyzer import config
 from analyzer.db import connect, migrate, retention, tune
-from analyzer.errors import ConfigError, ExitCode
+from analyzer.errors import ExitCode, UsageError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -82,7 +82,7 @@ def handle_tune(args: argparse.Namespace) -> int:
         host = tune.Host(memory, args.cpus or detected.cpus, args.max_connections)
         sys.stdout.write(tune.render(host))
     except ValueError as exc:
-        raise ConfigError(f"db tune: {exc}", ExitCode.USAGE) from exc
+        raise UsageError(f"db tune: {exc}") from exc
     return ExitCode.OK
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from analyzer.errors import AnalyzerError, ExitCode
+from analyzer.errors import ExitCode, UsageError
 from analyzer.generator import data
 from analyzer.generator.layout import SiteSpec, generate_single, generate_tree
 from analyzer.generator.writer import FileReport, default_workers
@@ -138,11 +138,11 @@ def parse_sites(text: str, default_format: str, timezone: str) -> list[SiteSpec]
         fmt, zone = fmt or default_format, zone or timezone
         if fmt not in data.FORMATS:
             known = ", ".join(data.FORMATS)
-            raise AnalyzerError(f"--sites {item}: unknown format {fmt!r} ({known})", ExitCode.USAGE)
+            raise UsageError(f"--sites {item}: unknown format {fmt!r} ({known})")
         _check_zone(zone, f"--sites {item}")
         sites.append(SiteSpec(name, fmt, zone))
     if len({site.name for site in sites}) != len(sites) or not sites:
-        raise AnalyzerError(f"--sites {text!r}: give distinct site names", ExitCode.USAGE)
+        raise UsageError(f"--sites {text!r}: give distinct site names")
     return sites
 
 
@@ -156,7 +156,7 @@ def _check_zone(name: str, where: str) -> None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise AnalyzerError(f"{where}: unknown time zone {name!r}", ExitCode.USAGE) from exc
+        raise UsageError(f"{where}: unknown time zone {name!r}") from exc
 
 
 def _positive(text: str) -> int:

@@ -10,7 +10,7 @@ from contextlib import ExitStack
 from typing import BinaryIO, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from analyzer.errors import AnalyzerError, ExitCode, InputError
+from analyzer.errors import ExitCode, InputError, UsageError
 from analyzer.formats import AUTO, PRESETS, SAMPLE_LINES, detect_format
 from analyzer.output import ENCODERS
 from analyzer.parallel import parse_parallel, parse_serial
@@ -48,11 +48,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     if args.jobs < 1:
-        raise AnalyzerError("--jobs: at least 1", ExitCode.USAGE)
+        raise UsageError("--jobs: at least 1")
     try:
         ZoneInfo(args.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise AnalyzerError(f"--timezone: unknown zone {args.timezone!r}", ExitCode.USAGE) from exc
+        raise UsageError(f"--timezone: unknown zone {args.timezone!r}") from exc
     site = SiteConfig(
         name=args.site, timezone=args.timezone, ip_mode=args.ip_mode, user_mode=args.user_mode
     )

@@ -9,14 +9,10 @@ import sys
 from analyzer import config, progress
 from analyzer.commands import add_config_and_site
 from analyzer.db import ingest
-from analyzer.errors import AnalyzerError, ExitCode
+from analyzer.errors import ExitCode, UsageError
 from analyzer.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-class UsageError(AnalyzerError):
-    exit_code = ExitCode.USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

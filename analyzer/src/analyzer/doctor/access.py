@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from analyzer.errors import AnalyzerError, ExitCode
+from analyzer.errors import UsageError
 
 READ = (stat.S_IRUSR, stat.S_IRGRP, stat.S_IROTH)
 SEARCH = (stat.S_IXUSR, stat.S_IXGRP, stat.S_IXOTH)
@@ -32,7 +32,7 @@ class Account:
         try:
             entry = pwd.getpwnam(name)
         except KeyError as exc:
-            raise AnalyzerError(f"--user: no account named {name!r}", ExitCode.USAGE) from exc
+            raise UsageError(f"--user: no account named {name!r}") from exc
         groups = {group.gr_gid for group in grp.getgrall() if name in group.gr_mem}
         return cls(name, entry.pw_uid, frozenset({entry.pw_gid, *groups}))
 
