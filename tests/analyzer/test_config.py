@@ -45,7 +45,9 @@ def test_a_full_configuration_loads_into_settings(tmp_path, monkeypatch):
     settings = config.load(write(tmp_path, FULL))
     rennes, brest = settings.sites
     assert settings.database_url == "postgresql://analyzer@db/analytics"
-    assert settings.retention == Retention("13 months", "3 months", "5 years", None)
+    assert settings.retention == Retention(
+        raw="13 months", hourly="3 months", daily="5 years", monthly=None
+    )
     assert (rennes.ip_mode, rennes.user_mode, rennes.app_routes) == (
         "anonymize",
         "pseudonymize",
@@ -164,3 +166,14 @@ def test_an_unreadable_file_says_who_reads_it_and_what_its_mode_allows(tmp_path,
     message = str(raised.value)
     assert message.startswith(f"{path}: cannot read: Permission denied; this process runs as uid")
     assert "mode 0600" in message and "`z` option" in message
+
+
+def test_retention_names_only_the_levels_and_fills_in_their_defaults():
+    assert dict(Retention(raw="2 years")) == {
+        "raw": "2 years",
+        "hourly": "3 months",
+        "daily": "5 years",
+        "monthly": None,
+    }
+    with pytest.raises(TypeError, match="no level named weekly"):
+        Retention(weekly="1 year")

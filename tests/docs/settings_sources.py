@@ -30,11 +30,13 @@ _FIELD_OF = {"ip": "ip_mode", "user": "user_mode"}
 
 def _field_default(cls: type, key: str) -> str | None:
     """The default of the field behind a YAML key, None for a key without a plain one."""
+    if cls is Retention:
+        return Retention()[key] or "forever"
     field = next((f for f in fields(cls) if f.name == _FIELD_OF.get(key, key)), None)
     if field is None or field.default is MISSING or isinstance(field.default, tuple):
         return None  # required, a structure or a mapping (apps, privacy): said in words
     if field.default is None:
-        return "forever" if cls is Retention else None
+        return None
     return str(field.default).lower() if isinstance(field.default, bool) else str(field.default)
 
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from croniter import croniter
 
+from analyzer import levels
 from analyzer.apps.registry import MODULES
 from analyzer.errors import AnalyzerError, ConfigError
 from analyzer.formats import AUTO, build_format
@@ -29,7 +30,7 @@ DATABASE_URL_ENV = "ANALYZER_DATABASE_URL"
 TIMEZONE_ENV = "ANALYTICS_TIMEZONE"
 # Every key of the file, by where it sits (analyzer/README.md documents each; a test checks).
 TOP_KEYS = ("database_url", "timezone", "schedule", "state_dir", "retention", "sites")
-RETENTION_KEYS = ("raw", "hourly", "daily", "monthly")
+RETENTION_KEYS = levels.NAMES
 SITE_KEYS = ("name", "timezone", "privacy", "apps", "logs")
 PRIVACY_KEYS = ("ip", "user")
 LOG_KEYS = ("path", "format", "include_live")
@@ -189,7 +190,7 @@ def _retention(node: Node) -> Retention:
         if level in node.value and child.value in (None, "forever"):
             values[level] = None  # kept forever
             continue
-        value = values[level] = child.text(getattr(defaults, level))
+        value = values[level] = child.text(defaults[level])
         if value is not None and not _INTERVAL.match(value):
             raise child.error(f"{value!r} is not an interval like '13 months' or 'forever'")
     return Retention(**values)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analyzer.levels import Retention
+
 IP_MODES = ("anonymize", "keep", "drop")
 USER_MODES = ("keep", "pseudonymize", "drop")
 
@@ -28,16 +30,6 @@ class SiteConfig:
     ip_mode: str = "anonymize"
     user_mode: str = "keep"
     app_routes: dict[str, str] = field(default_factory=dict)  # "/prefix" -> app module
-
-
-@dataclass(frozen=True, slots=True)
-class Retention:
-    """How long each level is kept; None keeps it forever. PostgreSQL interval strings."""
-
-    raw: str | None = "13 months"
-    hourly: str | None = "3 months"
-    daily: str | None = "5 years"
-    monthly: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,9 +25,9 @@ import psycopg
 
 from analyzer.db import templates
 from analyzer.db.connect import edition
+from analyzer.levels import BY_NAME
 
 RAW_TABLES = ("analytics.requests", "analytics.request_layers")
-WIDTHS = {"hourly": "1 hour", "daily": "1 day", "monthly": "1 month"}
 # Upper bounds (ms) of the latency histogram bins; one more bin holds what is above.
 LATENCY_BOUNDS_MS = (10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000)
 
@@ -65,12 +65,6 @@ def _latency_bins() -> tuple[LatencyBin, ...]:
 LATENCY_BINS = _latency_bins()
 
 
-# The shortest retention of each level and of the level it reads: a level must keep at
-# least its rebuild window, the span a late file can still refresh. The analyzer refreshes
-# after each load itself (no refresh policy: archives/decisions/0014).
-REBUILD_WINDOWS = {"hourly": "3 days", "daily": "3 days", "monthly": "3 months"}
-
-
 @dataclass(frozen=True, slots=True)
 class Aggregate:
     name: str  # relation in the analytics schema
@@ -80,11 +74,15 @@ class Aggregate:
 
     @property
     def width(self) -> str:
-        return WIDTHS[self.level]
+        width = BY_NAME[self.level].width
+        assert width is not None, f"{self.name}: an aggregate of the raw level"
+        return width
 
     @property
     def rebuild_window(self) -> str:
-        return REBUILD_WINDOWS[self.level]
+        window = BY_NAME[self.level].rebuild_window
+        assert window is not None, f"{self.name}: an aggregate of the raw level"
+        return window
 
     @property
     def time_column(self) -> str:

@@ -167,7 +167,7 @@ class _Loader:
         self.jobs = jobs
         self.progress = progress
         self.report = RunReport()
-        self.raw_cutoff = _raw_cutoff(conn, settings.retention.raw)
+        self.raw_cutoff = _raw_cutoff(conn, settings.retention["raw"])
         self.warm = False  # whether the parsers' shared tables are loaded (warm_up)
         self.unsummarized: tuple[datetime, datetime] | None = None  # the last load's span
 

@@ -14,13 +14,12 @@ import logging
 
 import psycopg
 
+from analyzer import levels
 from analyzer.db.aggregates import AGGREGATES, RAW_TABLES, Aggregate
 from analyzer.errors import ConfigError, DatabaseError
-from analyzer.settings import Retention
+from analyzer.levels import Retention
 
 log = logging.getLogger(__name__)
-
-LEVELS = ("raw", "hourly", "daily", "monthly")
 
 
 def _source_level(agg: Aggregate) -> str:
@@ -31,7 +30,7 @@ def _source_level(agg: Aggregate) -> str:
 
 def minimums() -> dict[str, list[str]]:
     """Per level, the rebuild windows its retention must outlast (its own, and its readers')."""
-    needs: dict[str, set[str]] = {level: set() for level in LEVELS}
+    needs: dict[str, set[str]] = {level: set() for level in levels.NAMES}
     for agg in AGGREGATES:
         needs[agg.level].add(agg.rebuild_window)
         needs[_source_level(agg)].add(agg.rebuild_window)
@@ -41,7 +40,7 @@ def minimums() -> dict[str, list[str]]:
 def check(conn: psycopg.Connection, retention: Retention) -> None:
     """Refuse a period that is not an interval or is shorter than a refresh window."""
     for level, windows in minimums().items():
-        keep = getattr(retention, level)
+        keep = retention[level]
         if keep is None:
             continue
         try:
@@ -64,7 +63,7 @@ def apply(conn: psycopg.Connection, retention: Retention) -> list[tuple[str, str
         rows = conn.execute(
             "SELECT relation, detail FROM analytics.apply_retention("
             "%s::interval, %s::interval, %s::interval, %s::interval)",
-            [getattr(retention, level) for level in LEVELS],
+            [retention[level] for level in levels.NAMES],
         ).fetchall()
     except psycopg.Error as exc:
         raise DatabaseError(f"retention: {exc}") from exc
