@@ -78,3 +78,28 @@ def test_unknown_module_in_site_routes_is_a_config_error_naming_it():
 def test_site_route_without_leading_slash_is_a_config_error():
     with pytest.raises(ConfigError, match=r"'geoserver': a prefix starts with '/'"):
         Router({"geoserver": "geoserver"})
+
+
+# A GetMap as any OGC module's routes may receive it: the router cuts BBOX, WIDTH and
+# HEIGHT out of the query before a module describes it (apps/base.py), and reads them
+# back only for a description that says how (AppMatch.placing).
+GETMAP = (
+    "SERVICE=WMS&REQUEST=GetMap&LAYERS=ws:roads&CRS=EPSG:3857&BBOX=1,2,3,4&WIDTH=256&HEIGHT=512"
+)
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_every_module_describing_a_kvp_request_gets_its_placing_back(name):
+    router = Router()
+    paths = [
+        f"{route}{endpoint}"
+        for route in MODULES[name].ROUTES
+        for endpoint in ("", "/wms", "/ows", "/service/wms", "/ws/wms")
+    ]
+    described = [
+        match.ogc
+        for path in paths
+        if (match := router.classify("GET", path, GETMAP)).ogc is not None
+    ]
+    for info in described:
+        assert (info.bbox, info.width, info.height) == ([1.0, 2.0, 3.0, 4.0], 256, 512), name

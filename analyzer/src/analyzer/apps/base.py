@@ -10,6 +10,18 @@ An application module is a Python module with three names:
 kept): ``/nurc/wms`` for ``/geoserver/nurc/wms``, ``""`` for ``/geoserver``. ``query`` is
 the raw query string or None. Modules parse the query only when they need it (`Params`),
 because most requests need nothing from it and this runs for every log line.
+
+What the router gives and expects (`router.Router`, docs/applications.en.md):
+
+- ``query`` usually arrives without the parameters that place a map or a tile
+  (``ogc.PLACE_PARAMS``: BBOX, WIDTH, HEIGHT, TILEMATRIX, TILEROW, TILECOL, X, Y, I, J):
+  they change with every request of a view, so the router cuts them out and describes
+  the rest once. A module never reads them from ``query``.
+- A module that describes an OGC request returns its `OgcInfo` with ``placing``
+  (``ogc.PLACED_KVP``: BBOX, WIDTH and HEIGHT of a KVP request; ``ogc.PLACED_BBOX``: BBOX
+  only), and the router puts those values back into each request's description.
+- Answers are cached and shared between requests: `describe` must be a pure function of
+  its arguments, and what it returns is never changed afterwards.
 """
 
 from __future__ import annotations
