@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -107,8 +110,25 @@ def test_a_changed_applied_migration_is_refused(empty_db, tmp_path, monkeypatch)
     migrate(empty_db.owner_url)
     edited = sorted((copy / "migrations").glob("0002_*.sql"))[0]
     edited.write_text(edited.read_text() + "\n-- an afterthought\n")
-    with pytest.raises(DatabaseError, match=f"{edited.name}: changed after it was applied"):
+    with pytest.raises(DatabaseError, match=f"{edited.name}: renders differently"):
         migrate(empty_db.owner_url)
+
+
+def test_an_edited_aggregate_definition_is_refused_as_a_changed_migration(empty_db, tmp_path):
+    copy = tmp_path / "timescaledb"
+    shutil.copytree(sql_dir(), copy)
+    migrate(empty_db.owner_url)
+    definition = copy / "aggregates" / "errors_hourly.sql"
+    definition.write_text(definition.read_text().replace("WHERE status >= 400", "WHERE true"))
+    # The next deployment: a new process, with the edited definitions.
+    result = subprocess.run(
+        [sys.executable, "-m", "analyzer", "db", "migrate", "--database-url", empty_db.owner_url],
+        env=os.environ | {"ANALYZER_SQL_DIR": str(copy)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == ExitCode.DATABASE
+    assert "0003_aggregates.sql: renders differently from what was applied" in result.stderr
 
 
 def test_buckets_follow_the_time_zone_chosen_at_the_first_migration(empty_db):
@@ -298,21 +318,27 @@ def test_migration_0009_replaces_the_raw_btree_indexes_of_every_chunk_with_brin(
     assert rows == 500
 
 
-def test_a_database_that_recorded_an_amended_migration_is_recorded_anew(empty_db):
+def test_records_of_a_texts_checksum_are_recorded_anew_as_their_renderings(empty_db):
     migrate(empty_db.owner_url)
-    (version, earlier), *_ = ((v, sorted(sums)[0]) for v, sums in migrations.AMENDED.items())
+    # As databases migrated before recorded them: an earlier text's checksum (0004 was
+    # amended), the current text's (0003).
+    earlier = sorted(migrations.EARLIER_TEXTS["0004"])[0]
     with psycopg.connect(empty_db.admin_url, autocommit=True) as conn:
-        conn.execute(
-            "UPDATE analytics.schema_migrations SET checksum = %s WHERE version = %s",
-            [earlier, version],
-        )
+        rendered = dict(conn.execute("SELECT version, checksum FROM analytics.schema_migrations"))
+        for version, recorded in (("0004", earlier), ("0003", _text_checksum("0003"))):
+            conn.execute(
+                "UPDATE analytics.schema_migrations SET checksum = %s WHERE version = %s",
+                [recorded, version],
+            )
     assert migrate(empty_db.owner_url) == []
     with psycopg.connect(empty_db.owner_url) as conn:
-        recorded = conn.execute(
-            "SELECT checksum FROM analytics.schema_migrations WHERE version = %s", [version]
-        ).fetchone()
-    (current,) = [m for m in migrations.available() if m.version == version]
-    assert recorded == (current.checksum,)
+        records = dict(conn.execute("SELECT version, checksum FROM analytics.schema_migrations"))
+    assert records == rendered
+    assert rendered["0003"] != _text_checksum("0003")
+
+
+def _text_checksum(version: str) -> str:
+    return next(m.text_checksum for m in migrations.available() if m.version == version)
 
 
 def test_migrations_create_no_background_job(analytics_db):

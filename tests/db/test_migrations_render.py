@@ -3,13 +3,13 @@ server of each edition: see test_migrations.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import re
+from pathlib import Path
 
 import pytest
 
-from analyzer.db import migrate, templates
-from analyzer.db.aggregates import AGGREGATES, template_context
+from analyzer.db import aggregates, migrate, templates
+from analyzer.db.aggregates import AGGREGATES, Aggregate, aggregates_until, template_context
 
 
 def _rendered(edition: str) -> str:
@@ -39,37 +39,49 @@ def test_timescale_edition_has_the_writer_create_continuous_aggregates_without_p
     )
 
 
-# sha256 of the Apache rendering (Europe/Paris) of the texts that migrate.AMENDED accepts:
-# amending a migration in place is only sound where what the Apache edition ran is unchanged.
-APACHE_RENDERING_OF_AMENDED = {
+PINNED = Path(__file__).parent / "fixtures" / "migration_renderings.txt"
+# The Apache renderings of 0003 and 0004 before they were amended for the Timescale edition
+# (migrate.EARLIER_TEXTS): amending them in place was only sound because these stayed.
+APACHE_BEFORE_AMENDING = {
     "0003": "fcff2c943d1b5b6ace04cd6a6e4421d3f421b2ad9f38a8c3c104be632894dce5",
     "0004": "ae52fdec0da55f175080afda1b40d5d9f6c486a56596153808747d097ccda25b",
 }
 
 
-@pytest.mark.parametrize("version", sorted(migrate.AMENDED))
+def _pinned() -> dict[tuple[str, str], str]:
+    lines = [line.split() for line in PINNED.read_text().splitlines() if line[:1].isdigit()]
+    return {(version, edition): sha for version, edition, sha in lines}
+
+
+def test_every_migration_renders_what_databases_ran():
+    """Frozen: a change to a migration, a template it includes or an aggregate definition
+    that alters what a past migration renders fails here (and `db migrate` refuses it)."""
+    pinned = _pinned()
+    rendered = {}
+    for edition in ("apache", "timescale"):
+        context = template_context(edition, "Europe/Paris")
+        for m in migrate.available():
+            rendered[(m.version, edition)] = migrate.checksum(m.render(context))
+    changed = sorted(key for key in pinned if rendered.get(key) != pinned[key])
+    assert changed == [], "a past migration renders differently: put the change in a new one"
+    new = sorted(f"{v} {e} {sha}" for (v, e), sha in rendered.items() if (v, e) not in pinned)
+    assert new == [], f"add to {PINNED.name}:\n" + "\n".join(new)
+
+
+@pytest.mark.parametrize("version", sorted(APACHE_BEFORE_AMENDING))
 def test_an_amended_migration_renders_for_the_apache_edition_as_it_did(version):
+    assert _pinned()[(version, "apache")] == APACHE_BEFORE_AMENDING[version]
     (m,) = [m for m in migrate.available() if m.version == version]
-    context = template_context("apache", "Europe/Paris")
-    rendered = templates.render(f"migrations/{m.name}", **context)
-    assert hashlib.sha256(rendered.encode()).hexdigest() == APACHE_RENDERING_OF_AMENDED[version]
-    assert m.checksum not in migrate.AMENDED[version]
+    assert m.text_checksum not in migrate.EARLIER_TEXTS[version]
 
 
-def test_apache_edition_creates_plain_tables_without_timescale_only_calls():
-    sql = _rendered("apache")
-    for agg in AGGREGATES:
-        assert f"CREATE TABLE IF NOT EXISTS analytics.{agg.name} AS" in sql
-    for licensed in ("timescaledb.continuous", "add_continuous_aggregate_policy",
-                     "add_retention_policy", "refresh_continuous_aggregate"):  # fmt: skip
-        assert licensed not in sql
-
-
-@pytest.mark.parametrize("edition", ["apache", "timescale"])
-def test_hierarchical_levels_read_the_level_below(edition):
-    sql = _rendered(edition)
-    for family in ("requests", "layers", "ogc", "catalog", "errors"):
-        daily = sql.split(f"analytics.{family}_daily", 1)[1].split(";", 1)[0]
-        assert f"FROM analytics.{family}_hourly" in daily
-        monthly = sql.split(f"analytics.{family}_monthly", 1)[1].split(";", 1)[0]
-        assert f"FROM analytics.{family}_daily" in monthly
+def test_a_new_aggregate_leaves_every_earlier_migration_as_it_rendered(monkeypatch):
+    later = Aggregate(
+        "requests_weekly", "daily", "requests_rollup.sql", "analytics.requests_daily", "0011"
+    )
+    monkeypatch.setattr(aggregates, "AGGREGATES", (*AGGREGATES, later))
+    assert later in aggregates_until("0011") and later not in aggregates_until("0010")
+    pinned = _pinned()
+    context = template_context("timescale", "Europe/Paris")
+    for m in migrate.available():
+        assert migrate.checksum(m.render(context)) == pinned[(m.version, "timescale")], m.name

@@ -24,7 +24,7 @@ GRANT SELECT ON analytics.requests, analytics.request_layers TO analytics_writer
 GRANT CREATE ON SCHEMA analytics TO analytics_writer;
 SET LOCAL ROLE analytics_writer;
 {%- endif %}
-{% for agg in aggregates %}
+{% for agg in aggregates_until("0003") %}
 
 -- {{ agg.name }}: {{ agg.width }} buckets from {{ agg.source }}
 {%- if edition == "timescale" %}

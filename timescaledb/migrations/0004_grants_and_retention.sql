@@ -4,7 +4,7 @@ GRANT USAGE ON SCHEMA analytics TO analytics_writer, analytics_reader;
 GRANT SELECT ON analytics.settings TO analytics_writer, analytics_reader;
 GRANT SELECT, INSERT ON analytics.requests, analytics.request_layers TO analytics_writer;
 GRANT SELECT, INSERT, UPDATE ON analytics.ingested_files TO analytics_writer;
-{%- for agg in aggregates %}
+{%- for agg in aggregates_until("0004") %}
 GRANT SELECT ON analytics.{{ agg.name }} TO analytics_reader;
 {%- if edition == "apache" %}
 GRANT SELECT, INSERT, DELETE ON analytics.{{ agg.name }} TO analytics_writer;
@@ -26,7 +26,7 @@ DECLARE
         'raw', raw, 'hourly', hourly, 'daily', daily, 'monthly', monthly);
     targets CONSTANT text[][] := ARRAY[
         ['raw', 'analytics.requests'], ['raw', 'analytics.request_layers']
-{%- for agg in aggregates %},
+{%- for agg in aggregates_until("0004") %},
         ['{{ agg.level }}', 'analytics.{{ agg.name }}']
 {%- endfor %}];
     keep interval;

@@ -21,7 +21,7 @@ RETURN (SELECT count(e) FROM (SELECT DISTINCT e FROM unnest(elements) AS e) AS d
 -- rows as over its hourly level (hourly rows older than their retention are gone). Under
 -- the Timescale licence, refresh them once after upgrading (timescaledb/README.md).
 {%- for name, daily in [("traffic_daily", "requests_daily"), ("ogc_services_daily", "ogc_daily")] %}
-{%- set agg = (aggregates | selectattr("name", "equalto", name) | first) %}
+{%- set agg = (aggregates_until("0005") | selectattr("name", "equalto", name) | first) %}
 INSERT INTO analytics.{{ name }}
 SELECT * FROM (
 {{ select(agg, "analytics." ~ daily) }}

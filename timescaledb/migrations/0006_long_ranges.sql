@@ -47,7 +47,7 @@ GRANT SELECT ON analytics.user_roles_monthly TO analytics_writer, analytics_read
 -- after upgrading (timescaledb/README.md).
 INSERT INTO analytics.users_monthly
 SELECT * FROM (
-{{ select(aggregates | selectattr("name", "equalto", "users_monthly") | first) }}
+{{ select(aggregates_until("0006") | selectattr("name", "equalto", "users_monthly") | first) }}
 ) AS months
 WHERE NOT EXISTS (SELECT FROM analytics.users_monthly);
 INSERT INTO analytics.user_orgs_daily

@@ -6,7 +6,7 @@
 -- (deadlocks) and, on PostgreSQL 17.12, were all recorded as failed. Nothing to do under
 -- the Apache licence, which has no jobs.
 {%- if edition == "timescale" %}
-{%- for agg in aggregates %}
+{%- for agg in aggregates_until("0010") %}
 SELECT remove_continuous_aggregate_policy('analytics.{{ agg.name }}', if_exists => true);
 SELECT remove_retention_policy('analytics.{{ agg.name }}', if_exists => true);
 {%- endfor %}

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -71,6 +72,11 @@ class Aggregate:
     level: str  # hourly, daily or monthly: its bucket width and retention
     template: str  # its SELECT, under timescaledb/aggregates/
     source: str  # the relation it reads
+    # The migration that creates it. Migrations render what they ran, forever: each lists
+    # the aggregates of its own version or earlier (`aggregates_until`), so a new one
+    # changes no earlier migration. 0003 as it is rendered creates all those marked
+    # "0003", some of which 0005 and 0006 introduced before the renderings were frozen.
+    since: str = "0003"
 
     @property
     def width(self) -> str:
@@ -122,14 +128,23 @@ def template_context(edition_name: str, timezone: str) -> dict[str, object]:
         "edition": edition_name,
         "timezone": timezone,
         "latency_bins": LATENCY_BINS,
-        "aggregates": AGGREGATES,
+        "aggregates_until": aggregates_until,
         "select": lambda agg, source=None: select_sql(agg, timezone, source),
     }
 
 
-@cache
+def aggregates_until(version: str) -> list[Aggregate]:
+    """The aggregates that exist once migration ``version`` has run, in dependency order."""
+    return [agg for agg in AGGREGATES if agg.since <= version]
+
+
 def select_sql(agg: Aggregate, timezone: str, source: str | None = None) -> str:
     """The SELECT of ``agg`` with buckets in ``timezone``, reading ``source``."""
+    return _select_sql(agg, timezone, source, templates.sql_dir())
+
+
+@cache  # per definitions folder too: ANALYZER_SQL_DIR may name another
+def _select_sql(agg: Aggregate, timezone: str, source: str | None, root: Path) -> str:
     zone = templates.literal(timezone)
     return _render(agg, lambda expr: f"time_bucket(INTERVAL '{agg.width}', {expr}, {zone})", source)
 

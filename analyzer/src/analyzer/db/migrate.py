@@ -1,10 +1,14 @@
 """Versioned SQL migrations: ``timescaledb/migrations/NNNN_name.sql``, applied in order.
 
 Each file is a Jinja template rendered with the edition and the bucket time zone, applied
-in its own transaction and recorded in ``analytics.schema_migrations`` with its checksum.
-An advisory lock serialises concurrent runs; running again applies nothing. A changed
-applied file is an error: schema changes go in a new file. The one exception is
-:data:`AMENDED`, earlier texts of a migration that a database may have recorded.
+in its own transaction and recorded in ``analytics.schema_migrations`` with the checksum
+of what it rendered. An advisory lock serialises concurrent runs; running again applies
+nothing. A migration whose rendering changed after it was applied is an error, whatever
+changed it (its file, a template it includes, an aggregate's definition): schema changes
+go in a new migration. The renderings are frozen, and tests pin them.
+
+Records made before the checksums were of renderings hold the checksum of the file's text:
+the current text's, or one of :data:`EARLIER_TEXTS`. They are recorded anew, once.
 """
 
 from __future__ import annotations
@@ -39,15 +43,19 @@ CREATE TABLE IF NOT EXISTS analytics.schema_migrations (
 """
 
 
-# Migrations amended in place, and the checksums of their earlier texts. 0003 and 0004
-# could not run as the owner on the Timescale-License edition (the owner cannot hand a
-# continuous aggregate to another role), so no such database applied them without a
-# superuser; their Apache rendering is unchanged, byte for byte (tests/db/
-# test_migrations_render.py). A database that recorded an earlier text is recorded anew
-# with the current one; 0010 brings a Timescale database migrated by a superuser in line.
-AMENDED: dict[str, frozenset[str]] = {
+# Checksums of earlier texts of migrations, which databases may have recorded:
+# - 0003 and 0004 were amended in place: they could not run as the owner on the
+#   Timescale-License edition (the owner cannot hand a continuous aggregate to another
+#   role), so no such database applied them without a superuser, and their Apache
+#   rendering is unchanged, byte for byte (tests/db/test_migrations_render.py); 0010
+#   brings a Timescale database migrated by a superuser in line;
+# - 0003 to 0006 then named the aggregates of their version instead of all of them, which
+#   renders the same (`aggregates_until`).
+EARLIER_TEXTS: dict[str, frozenset[str]] = {
     "0003": frozenset({"b264f5dacfca77da74a79eb9aaecd7788482f0b2c5695dfa194807354ce3c208"}),
     "0004": frozenset({"aec1400405537c413269a14f676fd25da0b850b5bf8e43fce74269f277de252d"}),
+    "0005": frozenset({"9e069c65bbc790463a5b2fc859c32ac2d4ef770580b3468d44372f46a8323a7f"}),
+    "0006": frozenset({"0d8f2b1f176de82c362fc9a88c27676e832c58d7a3f12d1dc9dbe18daca1a0bd"}),
 }
 
 
@@ -61,8 +69,16 @@ class Migration:
         return self.path.name
 
     @property
-    def checksum(self) -> str:
+    def text_checksum(self) -> str:
+        """The checksum of the file's text, which records held before renderings'."""
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+    def render(self, context: dict[str, object]) -> str:
+        return templates.render(f"migrations/{self.name}", **context)
+
+
+def checksum(rendered: str) -> str:
+    return hashlib.sha256(rendered.encode()).hexdigest()
 
 
 def available() -> list[Migration]:
@@ -105,34 +121,42 @@ def _apply_pending(
     applied: dict[str, str] = dict(
         conn.execute("SELECT version, checksum FROM analytics.schema_migrations")
     )
-    for m in migrations:
-        if m.version not in applied or applied[m.version] == m.checksum:
-            continue
-        if applied[m.version] not in AMENDED.get(m.version, ()):
-            raise DatabaseError(
-                f"{m.path}: changed after it was applied; put schema changes in a new migration"
-            )
-        conn.execute(
-            "UPDATE analytics.schema_migrations SET checksum = %s WHERE version = %s",
-            [m.checksum, m.version],
-        )
-        log.info("migration %s: recorded its amended text", m.name)
-    zone = _bucket_timezone(conn, timezone)  # also when up to date: a changed zone is an error
-    pending = [m for m in migrations if m.version not in applied]
-    if not pending:
-        return []
     _require_extension(conn)
+    zone = _bucket_timezone(conn, timezone)  # also when up to date: a changed zone is an error
     context = template_context(connect.edition(conn), zone)
+    rendered = {m.version: m.render(context) for m in migrations}
+    for m in migrations:
+        if m.version in applied:
+            _check_record(conn, m, applied[m.version], checksum(rendered[m.version]))
+    pending = [m for m in migrations if m.version not in applied]
     for m in pending:
         with conn.transaction():
-            _run(conn, m.name, templates.render(f"migrations/{m.name}", **context))
+            _run(conn, m.name, rendered[m.version])
             conn.execute(
                 "INSERT INTO analytics.schema_migrations (version, name, checksum)"
                 " VALUES (%s, %s, %s)",
-                [m.version, m.name, m.checksum],
+                [m.version, m.name, checksum(rendered[m.version])],
             )
         log.info("applied migration %s", m.name)
     return [m.version for m in pending]
+
+
+def _check_record(conn: psycopg.Connection, m: Migration, recorded: str, current: str) -> None:
+    """A migration's record must hold its rendering's checksum; an older record, of its
+    text's, is recorded anew."""
+    if recorded == current:
+        return
+    if recorded != m.text_checksum and recorded not in EARLIER_TEXTS.get(m.version, ()):
+        raise DatabaseError(
+            f"{m.path}: renders differently from what was applied (its text, a template it "
+            "includes or an aggregate's definition changed); put schema changes in a new "
+            "migration"
+        )
+    conn.execute(
+        "UPDATE analytics.schema_migrations SET checksum = %s WHERE version = %s",
+        [current, m.version],
+    )
+    log.info("migration %s: recorded the checksum of its rendering", m.name)
 
 
 def _require_extension(conn: psycopg.Connection) -> None:
