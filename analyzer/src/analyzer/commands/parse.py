@@ -11,12 +11,12 @@ from typing import BinaryIO, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analyzer.errors import ExitCode, InputError, UsageError
-from analyzer.formats import AUTO, PRESETS, SAMPLE_LINES, detect_format
+from analyzer.formats import AUTO, PRESETS, resolve_format
 from analyzer.output import ENCODERS
 from analyzer.parallel import parse_parallel, parse_serial
 from analyzer.parsing import ParseSetup, Tally, tune_runtime
 from analyzer.privacy import key_from_env
-from analyzer.reader import open_log, read_blocks, split_lines
+from analyzer.reader import open_log, read_blocks
 from analyzer.settings import IP_MODES, USER_MODES, SiteConfig
 
 
@@ -105,8 +105,6 @@ def _resolve_format(setup: ParseSetup, first_block: bytes) -> ParseSetup:
     """With --format auto, the preset that reads the file's first lines (said on stderr)."""
     if setup.format_spec != AUTO:
         return setup
-    head = itertools.islice(split_lines(first_block), SAMPLE_LINES)
-    sample = (raw.decode("utf-8", "replace") for raw in head)
-    fmt = detect_format(sample, ZoneInfo(setup.site.timezone), setup.source)
+    fmt = resolve_format(AUTO, ZoneInfo(setup.site.timezone), first_block, setup.source)
     print(f"analyzer: {setup.source}: format {fmt.name} (detected)", file=sys.stderr)
     return ParseSetup(setup.source, fmt.name, setup.site, setup.key)

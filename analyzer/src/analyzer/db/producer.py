@@ -42,12 +42,12 @@ from analyzer.clients import classify_agent
 from analyzer.db.discover import Candidate
 from analyzer.errors import AnalyzerError, InputError
 from analyzer.fastpath import CopyLayout, FastParser
-from analyzer.formats import AUTO, SAMPLE_LINES, LogFormat, build_format, detect_format
+from analyzer.formats import AUTO, LogFormat, resolve_format
 from analyzer.parallel import CHUNK_SIZE, chunks, widen_pipes
 from analyzer.parsing import LineParser, Tally, tune_runtime
 from analyzer.pipeline import SiteContext
 from analyzer.privacy import key_from_env
-from analyzer.reader import open_log, read_blocks, split_lines
+from analyzer.reader import open_log, read_blocks
 from analyzer.settings import SiteConfig
 
 log = logging.getLogger(__name__)
@@ -119,11 +119,8 @@ def produce(job: ParseJob, worker: int = 0, workers: int = 1) -> Iterator[Batch]
 
 def _log_format(job: ParseJob, first_block: bytes, say: bool) -> LogFormat:
     spec, zone = job.candidate.source.format, ZoneInfo(job.site.timezone)
-    if spec != AUTO:
-        return build_format(spec, zone)
-    sample = [raw.decode("utf-8", "replace") for raw in split_lines(first_block)[:SAMPLE_LINES]]
-    fmt = detect_format(sample, zone, str(job.candidate.path))
-    if say:
+    fmt = resolve_format(spec, zone, first_block, str(job.candidate.path))
+    if say and spec == AUTO:
         log.info("%s: format detected: %s", job.candidate.path, fmt.name)
     return fmt
 

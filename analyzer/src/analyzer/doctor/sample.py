@@ -18,7 +18,7 @@ from analyzer.formats import (
     LogFormat,
     RawRequest,
     build_format,
-    detect_format,
+    resolve_format,
 )
 from analyzer.formats import SAMPLE_LINES as DETECT_LINES
 from analyzer.reader import open_log
@@ -87,11 +87,8 @@ def log_format(source: LogSource, path: Path, zone: tzinfo) -> LogFormat:
     if source.format != AUTO:
         return build_format(source.format, zone)
     with open_log(path) as stream:
-        head = [
-            raw.decode("utf-8", "backslashreplace").rstrip("\r\n")
-            for raw in itertools.islice(stream, DETECT_LINES)
-        ]
-    return detect_format(head, zone, str(path))
+        head = b"".join(itertools.islice(stream, DETECT_LINES))
+    return resolve_format(AUTO, zone, head, str(path))
 
 
 def _text(raw: bytes) -> str:

@@ -15,7 +15,15 @@ from analyzer.errors import ConfigError, InputError
 from analyzer.formats import apache, gateway_json, haproxy, nginx, secproxy, traefik
 from analyzer.formats.base import LineRejected, LogFormat, RawRequest
 
-__all__ = ["PRESETS", "LineRejected", "LogFormat", "RawRequest", "build_format", "detect_format"]
+__all__ = [
+    "PRESETS",
+    "LineRejected",
+    "LogFormat",
+    "RawRequest",
+    "build_format",
+    "detect_format",
+    "resolve_format",
+]
 
 # Also the order `auto` tries them in: the more specific first (a Traefik line is also a
 # valid security-proxy line; combined without duration fits both nginx and apache).
@@ -43,6 +51,16 @@ def build_format(spec: str, zone: tzinfo) -> LogFormat:
         f"unknown log format {spec!r}: use {AUTO}, one of {', '.join(PRESETS)}, "
         "an nginx log_format string ('$remote_addr ...') or an Apache LogFormat string ('%h ...')"
     )
+
+
+def resolve_format(spec: str, zone: tzinfo, head: bytes, source: str) -> LogFormat:
+    """The format ``spec`` names; for `auto`, the preset that reads most of the first
+    lines of ``head`` (the file's first bytes). The one place a file's format is decided:
+    `analyzer parse`, the nightly run and the doctor all come here."""
+    if spec != AUTO:
+        return build_format(spec, zone)
+    lines = head.split(b"\n", SAMPLE_LINES)[:SAMPLE_LINES]
+    return detect_format((raw.decode("utf-8", "replace") for raw in lines), zone, source)
 
 
 def detect_format(lines: Iterable[str], zone: tzinfo, source: str) -> LogFormat:
