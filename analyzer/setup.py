@@ -16,7 +16,7 @@ from setuptools import setup
 HOT_PATH = [
     "src/analyzer/fastpath.py",
     "src/analyzer/parsing.py",
-    "src/analyzer/pipeline.py",
+    "src/analyzer/interpret.py",
     "src/analyzer/clients.py",
     "src/analyzer/formats/regex.py",
     "src/analyzer/formats/timestamps.py",

@@ -1,6 +1,6 @@
 """User-agent classification.
 
-Contract used by the pipeline:
+Contract used by `interpret.to_request`:
 
     classify_agent(user_agent: str | None) -> tuple[str, str | None]
         # (agent_class, agent_name): ("gis", "QGIS"), ("browser", "Chrome"), ...

@@ -55,8 +55,8 @@ from analyzer.formats.regex import (
     method_and_target,
     text_or_none,
 )
+from analyzer.interpret import split_target
 from analyzer.parsing import LineParser, Reject, Tally, split_block, suspect
-from analyzer.pipeline import split_target
 from analyzer.reader import MAX_LINE
 from analyzer.record import OgcInfo, Request
 
@@ -264,7 +264,7 @@ class CopyLayout(Layout):
 
 class PieceMaker:
     """A group's pieces for one distinct value, from the values the line path computes
-    (`RegexFormat.parse`, then `pipeline.to_request`); _REJECTED if it rejects them."""
+    (`RegexFormat.parse`, then `interpret.to_request`); _REJECTED if it rejects them."""
 
     def __init__(self, parser: LineParser, layout: Layout) -> None:
         assert isinstance(parser.fmt, RegexFormat)

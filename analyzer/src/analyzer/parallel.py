@@ -33,7 +33,8 @@ from typing import BinaryIO, TextIO
 from analyzer.errors import InputError
 from analyzer.fastpath import FastParser, JsonLayout
 from analyzer.output import ENCODERS, Encoder
-from analyzer.parsing import Parsed, ParseSetup, Reject, Tally, tune_runtime
+from analyzer.parsing import Parsed, ParseSetup, Reject, Tally
+from analyzer.runtime import tune_runtime
 
 CHUNK_SIZE = 128 << 10  # less in flight: 256 KiB cost 20 MB more, 1 MiB 80 MB, at the same speed
 PIPE_SIZE = 1 << 20  # a pipe between two processes: neither waits on every step of the other

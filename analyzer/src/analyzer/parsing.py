@@ -14,10 +14,7 @@ A bad line never stops a file: it becomes a `Reject` with a reason from a small 
 
 from __future__ import annotations
 
-import ctypes
-import gc
 import logging
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -26,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from analyzer.formats import build_format
 from analyzer.formats.base import LineRejected, LogFormat
-from analyzer.pipeline import SiteContext, to_request
+from analyzer.interpret import SiteContext, to_request
 from analyzer.reader import MAX_LINE
 from analyzer.record import Request
 from analyzer.settings import SiteConfig
@@ -42,37 +39,6 @@ suspect = re.compile("[" + re.escape("".join(map(chr, _SUSPECT_CODES))) + "]").s
 EXCERPT = 300  # characters of a rejected line kept in the rejects file
 # Control characters are written escaped, so a rejects file stays one line per reject.
 _VISIBLE = {code: f"\\x{code:02x}" for code in (*range(9), *range(10, 32), 127)}
-
-
-def tune_runtime() -> None:
-    """For processes that parse: the garbage collector and the C heap.
-
-    Each line makes a few dozen short-lived objects, none in reference cycles, so the
-    default threshold (a collection every 700 allocations) spends a fifth of the time
-    collecting nothing; and each block frees them all at once (see `_keep_freed_heap`)."""
-    gc.freeze()  # what is alive now (modules, caches' owners) never needs scanning
-    gc.set_threshold(50_000, 20, 100)
-    _keep_freed_heap()
-
-
-# glibc's mallopt parameters, and the values we set (bytes).
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-_TRIM_THRESHOLD, _MMAP_THRESHOLD = 16 << 20, 2 << 20
-
-
-def _keep_freed_heap() -> None:
-    """A block's records are freed together, leaving the top of the heap free: glibc gives
-    it back to the kernel, and the next block faults every page in again (in a forked
-    worker, a sixth of its time went to page faults). Fixed thresholds keep up to 16 MiB
-    mapped for the next block; memory stays flat."""
-    try:
-        if not os.confstr("CS_GNU_LIBC_VERSION"):
-            return
-    except (ValueError, OSError):  # not glibc (musl has no mallopt)
-        return
-    libc = ctypes.CDLL(None)
-    libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
-    libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
 
 
 @dataclass(slots=True)

@@ -1,6 +1,6 @@
 """Per-site privacy of client addresses and user names.
 
-Contract used by the pipeline:
+Contract used by `interpret.to_request`:
 
     privacy = Privacy(ip_mode, user_mode, key)   # key: bytes from the environment
     privacy.ip("192.168.1.70") -> "192.168.1.0" | "192.168.1.70" | None

@@ -14,9 +14,10 @@ from analyzer.errors import ExitCode, InputError, UsageError
 from analyzer.formats import AUTO, PRESETS, resolve_format
 from analyzer.output import ENCODERS
 from analyzer.parallel import parse_parallel, parse_serial
-from analyzer.parsing import ParseSetup, Tally, tune_runtime
+from analyzer.parsing import ParseSetup, Tally
 from analyzer.privacy import key_from_env
 from analyzer.reader import open_log, read_blocks
+from analyzer.runtime import tune_runtime
 from analyzer.settings import IP_MODES, USER_MODES, SiteConfig
 
 

@@ -43,11 +43,12 @@ from analyzer.db.discover import Candidate
 from analyzer.errors import AnalyzerError, InputError
 from analyzer.fastpath import CopyLayout, FastParser
 from analyzer.formats import AUTO, LogFormat, resolve_format
+from analyzer.interpret import SiteContext
 from analyzer.parallel import CHUNK_SIZE, chunks, widen_pipes
-from analyzer.parsing import LineParser, Tally, tune_runtime
-from analyzer.pipeline import SiteContext
+from analyzer.parsing import LineParser, Tally
 from analyzer.privacy import key_from_env
 from analyzer.reader import open_log, read_blocks
+from analyzer.runtime import tune_runtime
 from analyzer.settings import SiteConfig
 
 log = logging.getLogger(__name__)

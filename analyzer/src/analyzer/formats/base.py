@@ -2,7 +2,7 @@
 
 A format turns one log line (text, without its line ending) into a `RawRequest`: the
 fields as the log wrote them, before routing, privacy or user-agent classification
-(``pipeline.to_request`` does those).
+(``interpret.to_request`` does those).
 
 Rejects: a format that cannot read a line raises `LineRejected` with a short, stable
 reason (``"no match"``, ``"bad timestamp"``, ...). Reasons are counted in the run summary

@@ -13,7 +13,7 @@ import pytest
 
 from analyzer.errors import ConfigError
 from analyzer.formats import build_format
-from analyzer.pipeline import SiteContext, split_target, to_request
+from analyzer.interpret import SiteContext, split_target, to_request
 from analyzer.record import Request
 from analyzer.settings import SiteConfig
 
