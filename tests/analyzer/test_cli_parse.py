@@ -189,8 +189,11 @@ def test_a_bad_format_string_is_a_config_error():
 
 
 def test_check_config_accepts_a_good_file_and_exits_3_on_a_bad_one(tmp_path):
+    (tmp_path / "a.log.1").write_text("")
     good = tmp_path / "good.yaml"
-    good.write_text("sites: [{name: rennes, logs: [{path: /var/log/a.log, format: nginx}]}]\n")
+    good.write_text(
+        f"sites: [{{name: rennes, logs: [{{path: {tmp_path}/a.log, format: nginx}}]}}]\n"
+    )
     done = analyzer("check-config", str(good))
     assert done.returncode == 0
     assert f"{good}: OK" in done.stdout.decode()
@@ -199,6 +202,18 @@ def test_check_config_accepts_a_good_file_and_exits_3_on_a_bad_one(tmp_path):
     done = analyzer("check-config", str(bad))
     assert done.returncode == 3
     assert f"{bad}: sites[0].privacy.ip: 'hide' is not allowed" in done.stderr.decode()
+
+
+def test_check_config_refuses_a_log_that_names_nothing_there(tmp_path):
+    (tmp_path / "logs").mkdir()
+    config = tmp_path / "analyzer.yaml"
+    logs = [{"path": str(tmp_path / "logs" / "acces.log")}, {"path": f"{tmp_path}/nowhere/a.log"}]
+    config.write_text(json.dumps({"sites": [{"name": "rennes", "logs": logs}]}))
+    done = analyzer("check-config", str(config))
+    assert done.returncode == 3
+    error = done.stderr.decode()
+    assert f"{tmp_path}/logs/acces.log: no acces.log and no rotated acces.log.1" in error
+    assert f"{tmp_path}/nowhere/a.log: no folder {tmp_path}/nowhere" in error
 
 
 def test_crlf_line_endings_and_latin1_bytes_do_not_lose_lines(tmp_path):

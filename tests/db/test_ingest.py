@@ -209,6 +209,28 @@ def test_a_wrong_config_exits_3(tmp_path: Path) -> None:
     assert run(config).returncode == ExitCode.CONFIG
 
 
+def test_a_log_naming_nothing_there_fails_the_run_loudly_and_the_others_load(
+    analytics_db, tmp_path
+) -> None:
+    generated = generate(tmp_path, "good:nginx", days=2)
+    document = yaml.safe_load(generated.config.read_text())
+    typo = tmp_path / "good" / "acces.log"  # a typo of the admin's
+    document["sites"].append({"name": "typo", "logs": [{"path": str(typo)}]})
+    generated.config.write_text(yaml.safe_dump(document))
+    config = configure(generated.config, analytics_db.writer_url)
+
+    done = run(config)
+
+    assert done.returncode == ExitCode.FAILURE
+    assert (
+        f" ERROR typo: {typo}: FAILED, nothing loaded: no acces.log and no rotated" in done.stderr
+    )
+    assert " WARNING run: 1 files loaded, 1 failed" in done.stderr
+    assert rows_by_site(analytics_db.writer_url)["good"][0] == rotated_valid_lines(
+        generated, "good"
+    )
+
+
 def test_a_damaged_gzip_fails_alone_and_is_retried_next_run(analytics_db, tmp_path) -> None:
     generated = generate(tmp_path, "broken:nginx", days=3)
     config = configure(generated.config, analytics_db.writer_url)

@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from analyzer import config
-from analyzer.errors import ExitCode
+from analyzer.db.discover import source_problem
+from analyzer.errors import ConfigError, ExitCode
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,6 +23,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     settings = config.load(args.file)  # a ConfigError becomes exit status 3 in cli.py
+    problems = [
+        f"sites[{site.name}]: {log.path}: {problem}"
+        for site in settings.sites
+        for log in site.logs
+        if (problem := source_problem(log))
+    ]
+    if problems:
+        raise ConfigError(f"{args.file}: " + "; ".join(problems))
     for site in settings.sites:
         logs = ", ".join(f"{log.path} ({log.format})" for log in site.logs)
         print(f"site {site.name}: {logs}")

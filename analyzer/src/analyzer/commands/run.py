@@ -51,8 +51,10 @@ def run_and_summarize(
     report = ingest.run(
         settings, site=site, dry_run=dry_run, jobs=jobs, progress=progress.for_stream()
     )
-    for line in report.summary_lines():
-        log.info("%s", line)
+    lines = report.summary_lines()
+    for line in lines[:-1]:  # the failures, named again before the totals
+        log.error("%s", line)
+    log.log(logging.WARNING if report.failures else logging.INFO, "%s", lines[-1])
     if dry_run:
         for pending in report.pending:
             print(pending, file=sys.stdout)

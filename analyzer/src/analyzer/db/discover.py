@@ -54,6 +54,18 @@ def rotated_files(source: LogSource) -> list[Path]:
     return files
 
 
+def source_problem(source: LogSource) -> str | None:
+    """Why ``source`` names nothing the analyzer can read, or None. A configured log that
+    is not there is a mistake (a typo, a missing mount), never an empty night."""
+    folder = source.path.parent
+    if not folder.is_dir():
+        return f"no folder {folder}: check `path` (and, in a container, the mount)"
+    if not source.path.exists() and not rotated_files(source):
+        name = source.path.name
+        return f"no {name} and no rotated {name}.1, {name}.2.gz... in {folder}: check `path`"
+    return None
+
+
 def fingerprint(path: Path) -> str | None:
     """sha256 of the first 64 KiB of decompressed content, or None for an empty file.
 

@@ -27,7 +27,7 @@ from psycopg import sql
 
 from analyzer.db import aggregates, connect, ledger, lock, retention
 from analyzer.db.copy import LAYER_COLUMNS, REQUEST_COLUMNS
-from analyzer.db.discover import Candidate, candidates, content_size
+from analyzer.db.discover import Candidate, candidates, content_size, source_problem
 from analyzer.db.producer import ParseJob, parse_in_children, warm_up
 from analyzer.errors import DatabaseError, InputError
 from analyzer.parsing import Tally
@@ -174,6 +174,9 @@ class _Loader:
     def new_files(self, site: SiteConfig) -> Iterator[Candidate]:
         known = ledger.known_fingerprints(self.conn, site.name)
         for source in site.logs:
+            if problem := source_problem(source):
+                self._fail(FileReport(site.name, source.path, error=problem))
+                continue
             for candidate in candidates(source):
                 if candidate.fingerprint in known:
                     self.report.already_loaded += 1
@@ -223,7 +226,14 @@ class _Loader:
             aggregates.refresh_after_commit(self.conn)
             if report.totals.first_ts and report.totals.last_ts:
                 self.unsummarized = (report.totals.first_ts, report.totals.last_ts)
-        log.info("%s", report.line())
+        if report.error:
+            self._fail(report)
+        else:
+            log.info("%s", report.line())
+            self.report.files.append(report)
+
+    def _fail(self, report: FileReport) -> None:
+        log.error("%s", report.line())
         self.report.files.append(report)
 
     def _summarize_last_load(self) -> None:
