@@ -6,6 +6,7 @@ import re
 import secrets
 
 import psycopg
+import pytest
 from psycopg import sql
 
 from tests.support.databases import ICU_DATABASE, drop_database
@@ -60,3 +61,12 @@ def test_test_databases_are_created_as_the_bootstrap_creates_analytics():
     for clause in re.findall(r"TEMPLATE template0|ENCODING UTF8|LOCALE_PROVIDER icu", ICU_DATABASE):
         assert clause in statement
     assert "ICU_LOCALE ''und''" in statement and "ICU_LOCALE 'und'" in ICU_DATABASE
+
+
+@pytest.mark.parametrize("database", ["postgres", "template1"])
+@pytest.mark.parametrize("role", ["analytics_owner", "analytics_writer", "analytics_reader"])
+def test_application_roles_cannot_connect_to_the_servers_own_databases(db_server, role, database):
+    # The stack's servers ran bootstrap.sql, as the Docker image's init and Ansible do.
+    with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+        psycopg.connect(db_server.url(database, role)).close()
+    psycopg.connect(db_server.url("analytics", role)).close()  # their own one, still

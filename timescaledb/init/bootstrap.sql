@@ -38,6 +38,9 @@ GRANT CONNECT, TEMPORARY ON DATABASE analytics TO analytics_owner, analytics_wri
 GRANT CONNECT ON DATABASE analytics TO analytics_reader;
 REVOKE ALL ON DATABASE superset FROM PUBLIC;
 GRANT ALL ON DATABASE superset TO superset;
+-- Every role may connect to the server's own databases by default (PUBLIC's CONNECT):
+-- ours have no business there. The superuser still can.
+REVOKE CONNECT ON DATABASE postgres, template1 FROM PUBLIC;
 
 \connect analytics
 -- Creating the extension needs a superuser; everything inside it is then the owner's business.
