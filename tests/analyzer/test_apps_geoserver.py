@@ -161,8 +161,47 @@ def test_malformed_numbers_become_none():
 
 
 def test_plus_in_a_value_is_a_space():
-    info = ogc("/geoserver/wms", "request=GetMap&layers=a:b&format=image/png;+mode=8bit")
-    assert info.format == "image/png; mode=8bit"
+    info = ogc("/geoserver/wms", "request=GetMap&layers=a:b&format=text/x-custom;+charset=utf-8")
+    assert info.format == "text/x-custom; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("application%2Fjson", "application/json"),
+        ("json", "application/json"),
+        ("application/geo%2Bjson", "application/json"),
+        ("application/geo+json", "application/json"),  # a + the client did not encode
+        ("SHAPE-ZIP", "SHAPE-ZIP"),
+        ("shape-zip", "SHAPE-ZIP"),
+        ("text%2Fxml%3B+subtype%3Dgml%2F3.1.1", "GML3"),
+        ("application/gml%2Bxml;+version=3.2", "GML3.2"),
+        ("KML", "application/vnd.google-earth.kml+xml"),
+        ("image/png8", "image/png"),
+        ("image/png;%20mode=8bit", "image/png"),
+        ("GeoTIFF", "image/tiff"),
+        ("application/openlayers", "application/openlayers"),  # no alias: as written
+    ],
+)
+def test_output_formats_get_one_name_whatever_the_client_wrote(written, canonical):
+    info = ogc(
+        "/geoserver/wfs", f"service=WFS&request=GetFeature&typeName=a:b&outputFormat={written}"
+    )
+    assert info.format == canonical
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("EPSG:900913", "EPSG:3857"),
+        ("EPSG:3857", "EPSG:3857"),
+        ("ESRI:102100", "EPSG:3857"),
+        ("urn:ogc:def:crs:EPSG::4326", "EPSG:4326"),
+        ("CRS:84", "CRS:84"),  # longitude first, unlike EPSG:4326: kept apart
+    ],
+)
+def test_crs_get_one_name_web_mercator_included(written, canonical):
+    assert ogc("/geoserver/wms", f"request=GetMap&layers=a:b&srs={written}").crs == canonical
 
 
 def test_ogc_api_features_items_is_a_download_with_format_from_f():
@@ -173,7 +212,7 @@ def test_ogc_api_features_items_is_a_download_with_format_from_f():
     assert info.service == "OGCAPI-FEATURES"
     assert info.request == "GetItems"
     assert info.layers == ["urba:plu_zonage"]
-    assert info.format == "application/geo+json"
+    assert info.format == "application/json"
     assert info.bbox == [-1.7, 48.0, -1.6, 48.2]
     assert info.download
 

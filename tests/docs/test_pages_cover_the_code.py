@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from analyzer.apps.ogc import FORMATS
 from analyzer.apps.registry import MODULES
 from analyzer.formats import PRESETS
 from tests.support.stack import REPO
@@ -31,3 +32,8 @@ def test_no_section_for_an_application_that_is_gone():
 def test_every_preset_is_in_the_log_formats_table(preset):
     rows = re.findall(r"^\| `([\w-]+)` \|", (DOCS / "log-formats.en.md").read_text(), re.M)
     assert preset in rows
+
+
+def test_the_applications_page_lists_every_canonical_output_format():
+    page = (DOCS / "applications.en.md").read_text(encoding="utf-8")
+    assert [name for name in FORMATS if f"| `{name}` |" not in page] == []

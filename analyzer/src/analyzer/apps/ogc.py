@@ -80,18 +80,82 @@ TILE_MIME_TYPES = {
 }
 
 _LAST_NUMBER = re.compile(r"(\d+)\s*$")
+# Other codes of Web Mercator (Google's unofficial 900913, Esri's 102100 and 102113).
+_WEB_MERCATOR = frozenset({"900913", "102100", "102113", "3785"})
 
 
 def normalize_crs(value: str | None) -> str | None:
-    """``EPSG:n`` from any EPSG form (URN, URL, lower case); CRS84 as ``CRS:84``."""
+    """``EPSG:n`` from any EPSG form (URN, URL, lower case), Web Mercator's other codes as
+    ``EPSG:3857``; CRS84 as ``CRS:84`` (WGS 84 in longitude, latitude order, which
+    EPSG:4326 is not)."""
     if not value:
         return None
     lowered = value.lower()
     if "crs84" in lowered or lowered == "crs:84":
         return "CRS:84"
-    if "epsg" in lowered and (number := _LAST_NUMBER.search(value)):
-        return f"EPSG:{number.group(1)}"
+    if ("epsg" in lowered or "esri" in lowered) and (number := _LAST_NUMBER.search(value)):
+        code = number.group(1)
+        return "EPSG:3857" if code in _WEB_MERCATOR else f"EPSG:{code}"
     return value
+
+
+# Output formats by what they are, whatever a client wrote (docs/applications.en.md has the
+# table): the short names GeoServer accepts, MIME types with or without options, and a
+# `+` that reached the log unencoded (decoded as a space).
+FORMATS = {
+    "application/json": (
+        "json", "geojson", "application/json", "application/geo+json", "application/geojson",
+        "json;type=geojson", "application/json;type=geojson", "application/vnd.geo+json",
+    ),
+    "text/javascript": ("text/javascript", "application/javascript", "jsonp"),
+    "SHAPE-ZIP": ("shape-zip", "shapezip", "shp", "shapefile", "application/x-zipped-shp"),
+    "text/csv": ("csv", "text/csv"),
+    "GML2": ("gml2", "text/xml;subtype=gml/2.1.2", "application/gml+xml;version=2.1"),
+    "GML3": (
+        "gml3", "text/xml;subtype=gml/3.1.1", "application/gml+xml;version=3.1",
+        "application/vnd.ogc.gml/3.1.1",
+    ),
+    "GML3.2": (
+        "gml32", "gml3.2", "text/xml;subtype=gml/3.2", "application/gml+xml;version=3.2",
+        "application/gml+xml",
+    ),
+    "application/vnd.google-earth.kml+xml": (
+        "kml", "application/vnd.google-earth.kml+xml", "application/vnd.google-earth.kml",
+    ),
+    "application/vnd.google-earth.kmz": ("kmz", "application/vnd.google-earth.kmz"),
+    "application/vnd.ms-excel": ("excel", "xls", "application/vnd.ms-excel"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (
+        "excel2007", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    "image/png": (
+        "png", "png8", "png24", "png32", "image/png", "image/png8", "image/png;mode=8bit",
+        "image/png;mode=24bit", "image/png;mode=32bit",
+    ),
+    "image/jpeg": ("jpg", "jpeg", "image/jpeg", "image/jpg"),
+    "image/vnd.jpeg-png": ("image/vnd.jpeg-png", "image/vnd.jpeg-png8"),
+    "image/gif": ("gif", "image/gif"),
+    "image/webp": ("webp", "image/webp"),
+    "image/tiff": ("tif", "tiff", "geotiff", "geotiff8", "image/tiff", "image/geotiff"),
+    "image/svg+xml": ("svg", "image/svg+xml", "image/svg"),
+    "application/pdf": ("pdf", "application/pdf"),
+    "application/vnd.mapbox-vector-tile": (
+        "pbf", "mvt", "application/vnd.mapbox-vector-tile", "application/x-protobuf",
+    ),
+    "text/html": ("html", "text/html"),
+    "text/plain": ("text", "text/plain"),
+    "application/vnd.ogc.gml": ("application/vnd.ogc.gml", "gml"),
+    "text/xml": ("xml", "text/xml", "application/xml"),
+}  # fmt: skip
+_FORMAT_OF = {alias: name for name, aliases in FORMATS.items() for alias in aliases}
+_FORMAT_SPACES = re.compile(r"\s*;\s*|\s+")
+
+
+def normalize_format(value: str | None) -> str | None:
+    """The canonical name of an output format (`FORMATS`); an unknown one as written."""
+    if not value:
+        return None
+    key = _FORMAT_SPACES.sub(lambda m: ";" if ";" in m.group() else "+", value.strip().lower())
+    return _FORMAT_OF.get(key, value.strip())
 
 
 def qualify(name: str, workspace: str | None, service: str) -> str:
@@ -255,7 +319,7 @@ def _describe_kvp(
         request,
         split_layers(names or path_layer, workspace, service),
         crs,
-        info_format or params.first("format", "outputformat"),
+        normalize_format(info_format or params.first("format", "outputformat")),
         tiled=tiled or service == "WMTS" or _is_true(params.text("tiled")),
         download=(service, request) in DOWNLOADS and not _is_hits(params.text("resulttype")),
     )
@@ -302,7 +366,7 @@ def from_tms(parts: list[str], workspace: str | None = None) -> OgcInfo:
         "GetTile",
         layers=layers,
         crs=gridset or None,
-        format=TILE_MIME_TYPES.get(extension, extension or None),
+        format=normalize_format(TILE_MIME_TYPES.get(extension, extension or None)),
         tiled=True,
     )
 
@@ -320,7 +384,9 @@ def from_wmts_rest(parts: list[str], params: Params, workspace: str | None = Non
         "GetFeatureInfo" if feature_info else "GetTile",
         layers=split_layers(unquote(parts[0]), workspace, "WMTS"),
         crs=unquote(matrix_set),
-        format=params.first("infoformat", "format") if feature_info else params.text("format"),
+        format=normalize_format(
+            params.first("infoformat", "format") if feature_info else params.text("format")
+        ),
         tiled=True,
     )
 
@@ -348,7 +414,7 @@ def from_features_api(parts: list[str], params: Params, workspace: str | None) -
         request,
         layers=split_layers(collection, workspace, OGC_API_FEATURES),
         crs=normalize_crs(params.first("crs", "bbox-crs")),
-        format=params.text("f"),
+        format=normalize_format(params.text("f")),
         bbox=parse_bbox(params.get("bbox")),
         download=request in ("GetItems", "GetItem"),
     )
