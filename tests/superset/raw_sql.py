@@ -31,7 +31,12 @@ LATENCY = {
     "latency_p95": PERCENTILE.format(p=0.95),
     "latency_mean": "avg(r.duration_ms)",
 }
-USERS = {"distinct_users": "count(DISTINCT r.user_name)", "requests": "count(*)"}
+USERS = {
+    "distinct_users": "count(DISTINCT r.user_name)",
+    "requests": "count(*)",
+    # The organisation of the user's latest request that had one.
+    "organisation": "(array_agg(r.org ORDER BY r.ts DESC) FILTER (WHERE r.org <> ''))[1]",
+}
 
 
 @dataclass(frozen=True)
