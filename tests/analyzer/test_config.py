@@ -177,3 +177,19 @@ def test_retention_names_only_the_levels_and_fills_in_their_defaults():
     }
     with pytest.raises(TypeError, match="no level named weekly"):
         Retention(weekly="1 year")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("1.5", "1.5 is not between 0 and 1"), ("half", "'half' is not a number between 0 and 1")],
+)
+def test_max_reject_share_is_a_share(tmp_path, value, message):
+    path = write(
+        tmp_path, f"max_reject_share: {value}\nsites: [{{name: a, logs: [{{path: /x}}]}}]\n"
+    )
+    with pytest.raises(ConfigError, match=f"max_reject_share: {message}"):
+        config.load(path)
+    assert (
+        config.load(write(tmp_path, "sites: [{name: a, logs: [{path: /x}]}]\n")).max_reject_share
+        == 0.5
+    )

@@ -231,6 +231,30 @@ def test_a_log_naming_nothing_there_fails_the_run_loudly_and_the_others_load(
     )
 
 
+def test_a_file_read_with_the_wrong_format_fails_names_the_right_one_and_loads_once_fixed(
+    analytics_db, tmp_path
+) -> None:
+    generated = generate(tmp_path, "proxy:secproxy", days=2)
+    document = yaml.safe_load(generated.config.read_text())
+    document["sites"][0]["logs"][0]["format"] = "apache"  # the admin's mistake
+    generated.config.write_text(yaml.safe_dump(document))
+    config = configure(generated.config, analytics_db.writer_url)
+
+    wrong = run(config)
+
+    assert wrong.returncode == ExitCode.FAILURE
+    assert "more than max_reject_share (50%): not loaded" in wrong.stderr
+    assert "first lines read as the secproxy preset, not apache: set `format`" in wrong.stderr
+    assert [row for row in ledger(analytics_db.writer_url) if row[0] == "proxy"] == []
+    fixed = yaml.safe_load(config.read_text())
+    fixed["sites"][0]["logs"][0]["format"] = "secproxy"
+    config.write_text(yaml.safe_dump(fixed))
+    assert run(config).returncode == ExitCode.OK
+    assert rows_by_site(analytics_db.writer_url)["proxy"][0] == rotated_valid_lines(
+        generated, "proxy"
+    )
+
+
 def test_a_damaged_gzip_fails_alone_and_is_retried_next_run(analytics_db, tmp_path) -> None:
     generated = generate(tmp_path, "broken:nginx", days=3)
     config = configure(generated.config, analytics_db.writer_url)

@@ -29,7 +29,15 @@ DATABASE_URL_ENV = "ANALYZER_DATABASE_URL"
 # The Docker distribution sets the buckets' zone once, in .env, for every service.
 TIMEZONE_ENV = "ANALYTICS_TIMEZONE"
 # Every key of the file, by where it sits (analyzer/README.md documents each; a test checks).
-TOP_KEYS = ("database_url", "timezone", "schedule", "state_dir", "retention", "sites")
+TOP_KEYS = (
+    "database_url",
+    "timezone",
+    "schedule",
+    "state_dir",
+    "retention",
+    "max_reject_share",
+    "sites",
+)
 RETENTION_KEYS = levels.NAMES
 SITE_KEYS = ("name", "timezone", "privacy", "apps", "logs")
 PRIVACY_KEYS = ("ip", "user")
@@ -163,8 +171,20 @@ def settings_from(root: Node) -> Settings:
         timezone=_timezone(root.get("timezone")),
         schedule=schedule,
         state_dir=Path(root.get("state_dir").text(str(_default(Settings, "state_dir")))),
+        max_reject_share=_share(root.get("max_reject_share")),
         retention=_retention(root.get("retention")),
     )
+
+
+def _share(node: Node) -> float:
+    """A share between 0 and 1 (`max_reject_share`)."""
+    if node.value is None:
+        return float(_default(Settings, "max_reject_share"))
+    if isinstance(node.value, bool) or not isinstance(node.value, int | float):
+        raise node.error(f"{node.value!r} is not a number between 0 and 1 (e.g. 0.5)")
+    if not 0 <= node.value <= 1:
+        raise node.error(f"{node.value!r} is not between 0 and 1 (e.g. 0.5)")
+    return float(node.value)
 
 
 def _timezone(node: Node) -> str:

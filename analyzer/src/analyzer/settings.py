@@ -40,3 +40,6 @@ class Settings:
     schedule: str = "30 2 * * *"  # cron expression for `analyzer schedule`
     state_dir: Path = Path("/var/lib/analyzer")  # lock file and rejects
     retention: Retention = field(default_factory=Retention)
+    # Above this share of a file's lines rejected, the file is not loaded but failed: its
+    # format is most likely wrong, and a file recorded as loaded would never load again.
+    max_reject_share: float = 0.5

@@ -11,6 +11,7 @@ crash came in between.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import time
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg import sql
@@ -30,8 +32,10 @@ from analyzer.db.copy import LAYER_COLUMNS, REQUEST_COLUMNS
 from analyzer.db.discover import Candidate, candidates, content_size, source_problem
 from analyzer.db.producer import ParseJob, parse_in_children, warm_up
 from analyzer.errors import DatabaseError, InputError
+from analyzer.formats import AUTO, SAMPLE_LINES, resolve_format
 from analyzer.parsing import Tally
 from analyzer.progress import Progress
+from analyzer.reader import open_log
 from analyzer.settings import Settings, SiteConfig
 
 log = logging.getLogger(__name__)
@@ -254,6 +258,7 @@ class _Loader:
             file_id = ledger.begin(self.conn, site.name, candidate)
             job = ParseJob(site, candidate, file_id, self.jobs)
             totals, reasons = load_file(self.conn, job, rejects, self.progress)
+            _check_reject_share(site, candidate, totals, self.settings.max_reject_share)
             if totals.first_ts and totals.last_ts:
                 with _timed(f"{candidate.path}: rollups refreshed"):
                     aggregates.refresh_rollups(
@@ -262,6 +267,34 @@ class _Loader:
             totals.seconds = time.monotonic() - started
             ledger.finish(self.conn, file_id, totals)
         return totals, reasons
+
+
+def _check_reject_share(
+    site: SiteConfig, candidate: Candidate, totals: ledger.FileTotals, limit: float
+) -> None:
+    """Fail the file (its transaction rolls back) when most of its lines were rejected: its
+    format is most likely wrong, and once recorded as loaded it would never load again."""
+    if not totals.lines or totals.rejects / totals.lines <= limit:
+        return
+    share = f"{totals.rejects:,} of {totals.lines:,} lines rejected"
+    raise InputError(
+        f"{share}, more than max_reject_share ({limit:.0%}): not loaded, so that it loads "
+        f"once the cause is fixed. {_likely_format(candidate, ZoneInfo(site.timezone))}"
+    )
+
+
+def _likely_format(candidate: Candidate, zone: ZoneInfo) -> str:
+    """What the file's first lines look like, as `auto` would read them."""
+    configured = candidate.source.format
+    try:
+        with open_log(candidate.path) as stream:
+            head = b"".join(itertools.islice(stream, SAMPLE_LINES))
+        fmt = resolve_format(AUTO, zone, head, str(candidate.path))
+    except InputError:
+        return f"No preset reads its first lines either: check `format` ({configured})."
+    if fmt.name == configured:
+        return f"Its first lines read as {configured}: the rejects file says which lines fail."
+    return f"Its first lines read as the {fmt.name} preset, not {configured}: set `format`."
 
 
 def load_file(
