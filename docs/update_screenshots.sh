@@ -11,8 +11,9 @@ cd "$(dirname "$0")/.."
 
 source_dir=artifacts/screenshots
 target_dir=docs/assets/screenshots
-shopt -s nullglob
-shots=("$source_dir"/*.png)
+shopt -s nullglob extglob
+# The Timescale-License edition's (the Docker image's); <slug>-apache.png are the other's.
+shots=("$source_dir"/!(*-apache).png)
 if ((${#shots[@]} == 0)); then
     echo "no screenshots in $source_dir: run ./stack test tests/superset/test_browser.py first" >&2
     exit 1
