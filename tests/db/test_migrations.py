@@ -187,13 +187,22 @@ def test_a_database_without_the_extension_is_refused_with_what_to_do(empty_db):
         migrate(empty_db.owner_url)
 
 
+# The table of reloaded files' earlier spans, which today's loader reads (0011 creates it).
+_FORGOTTEN_SPANS = (
+    """CREATE TABLE analytics.forgotten_spans (id bigint GENERATED ALWAYS AS IDENTITY
+    PRIMARY KEY, site text NOT NULL, first_ts timestamptz NOT NULL,
+    last_ts timestamptz NOT NULL, forgotten_at timestamptz NOT NULL DEFAULT now())""",
+    "GRANT SELECT, DELETE ON analytics.forgotten_spans TO analytics_writer",
+)
 # What today's loader needs of the schema, for days loaded under an earlier one: the
 # rollups of that time did not analyze the new rows (a stand-in, which 0007 replaces),
-# and the database computed each layer's workspace (0008 does the same again, IF EXISTS).
+# the database computed each layer's workspace (0008 does the same again, IF EXISTS), and
+# the spans above (0011 creates the table IF NOT EXISTS).
 _TODAYS_LOADER_NEEDS = (
     """CREATE FUNCTION analytics.analyze_new_rows(first_ts timestamptz, last_ts timestamptz)
     RETURNS void LANGUAGE sql RETURN NULL""",
     "ALTER TABLE analytics.request_layers ALTER COLUMN workspace DROP EXPRESSION",
+    *_FORGOTTEN_SPANS,
 )
 
 
@@ -292,6 +301,9 @@ def test_migration_0008_keeps_the_workspace_the_database_computed_and_stops_comp
 
 def test_migration_0009_replaces_the_raw_btree_indexes_of_every_chunk_with_brin(empty_db):
     migrate(empty_db.owner_url, target="0008")
+    with psycopg.connect(empty_db.owner_url, autocommit=True) as conn:
+        for statement in _FORGOTTEN_SPANS:  # what today's loader reads (0011)
+            conn.execute(statement)
     with psycopg.connect(empty_db.writer_url, autocommit=True) as conn:
         start = datetime(2026, 11, 2, tzinfo=ZoneInfo("Europe/Paris"))
         load_file(conn, "alpha", start, timedelta(days=10), 500)  # two chunks a table

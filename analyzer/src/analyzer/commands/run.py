@@ -51,11 +51,16 @@ def run_and_summarize(
     report = ingest.run(
         settings, site=site, dry_run=dry_run, jobs=jobs, progress=progress.for_stream()
     )
-    lines = report.summary_lines()
-    for line in lines[:-1]:  # the failures, named again before the totals
-        log.error("%s", line)
-    log.log(logging.WARNING if report.failures else logging.INFO, "%s", lines[-1])
+    summarize(report)
     if dry_run:
         for pending in report.pending:
             print(pending, file=sys.stdout)
     return ExitCode.FAILURE if report.failures else ExitCode.OK
+
+
+def summarize(report: ingest.RunReport) -> None:
+    """The failures named again, as errors, then the totals (a warning if anything failed)."""
+    lines = report.summary_lines()
+    for line in lines[:-1]:
+        log.error("%s", line)
+    log.log(logging.WARNING if report.failures else logging.INFO, "%s", lines[-1])

@@ -357,15 +357,22 @@ def refresh_after_commit(conn: psycopg.Connection) -> int:
 
 def _settle_pending(conn: psycopg.Connection) -> int:
     pending = conn.execute(_PENDING_SQL).fetchall()
-    if not pending:
+    # The spans of reloaded files' earlier rows (migration 0011), settled with them.
+    forgotten = conn.execute("SELECT id, first_ts, last_ts FROM analytics.forgotten_spans")
+    forgotten_spans = forgotten.fetchall()
+    if not pending and not forgotten_spans:
         return 0
-    spans = [(first, last) for _, first, last in pending if first is not None]
+    spans = [(first, last) for _, first, last in [*pending, *forgotten_spans] if first]
     if spans and edition(conn) == "timescale":
         _refresh_continuous(conn, min(f for f, _ in spans), max(last for _, last in spans))
     # Marked only once refreshed: a run killed before this line refreshes them again.
     conn.execute(
         "UPDATE analytics.ingested_files SET aggregated_at = now() WHERE id = ANY(%s)",
         [[file_id for file_id, _, _ in pending]],
+    )
+    conn.execute(
+        "DELETE FROM analytics.forgotten_spans WHERE id = ANY(%s)",
+        [[span_id for span_id, _, _ in forgotten_spans]],
     )
     return len(pending)
 

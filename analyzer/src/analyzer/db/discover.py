@@ -54,6 +54,18 @@ def rotated_files(source: LogSource) -> list[Path]:
     return files
 
 
+def candidate_of(sources: tuple[LogSource, ...], path: Path) -> Candidate | None:
+    """``path`` as a candidate of the configured log it belongs to (one of its rotated
+    files, or the live one), or None when it belongs to none of ``sources``."""
+    wanted = path.resolve()
+    for source in sources:
+        siblings = [*rotated_files(source), source.path]
+        if any(sibling.resolve() == wanted for sibling in siblings):
+            digest = fingerprint(path)
+            return Candidate(path, source, digest) if digest else None
+    return None
+
+
 def source_problem(source: LogSource) -> str | None:
     """Why ``source`` names nothing the analyzer can read, or None. A configured log that
     is not there is a mistake (a typo, a missing mount), never an empty night."""

@@ -29,7 +29,13 @@ from psycopg import sql
 
 from analyzer.db import aggregates, connect, ledger, lock, retention
 from analyzer.db.copy import LAYER_COLUMNS, REQUEST_COLUMNS
-from analyzer.db.discover import Candidate, candidates, content_size, source_problem
+from analyzer.db.discover import (
+    Candidate,
+    candidate_of,
+    candidates,
+    content_size,
+    source_problem,
+)
 from analyzer.db.producer import ParseJob, parse_in_children, warm_up
 from analyzer.errors import DatabaseError, InputError
 from analyzer.formats import AUTO, SAMPLE_LINES, resolve_format
@@ -129,6 +135,36 @@ def run(
     return loader.report
 
 
+def reload(
+    settings: Settings, site: SiteConfig, paths: list[Path], progress: Progress
+) -> RunReport:
+    """Load ``paths`` of ``site`` again: each file's earlier rows and their share of every
+    aggregate are replaced by what it gives now, in the file's one transaction."""
+    started = time.monotonic()
+    with ExitStack() as stack:
+        stack.enter_context(_database_errors())
+        stack.enter_context(lock.state_dir_lock(settings.state_dir))
+        conn = stack.enter_context(connect.connect(settings.database_url, autocommit=True))
+        stack.enter_context(lock.advisory_lock(conn))
+        loader = _Loader(conn, settings, min(os.cpu_count() or 1, MAX_DEFAULT_JOBS), progress)
+        aggregates.refresh_after_commit(conn)
+        for path in paths:
+            candidate = candidate_of(site.logs, path)
+            if candidate is None:
+                problem = "not a rotated file of this site's logs (see `logs` in the config)"
+                loader._fail(FileReport(site.name, path, error=problem))
+            elif (earlier := ledger.loaded_id(conn, site.name, candidate.fingerprint)) is None:
+                problem = "never loaded: `analyzer run` loads it"
+                loader._fail(FileReport(site.name, path, error=problem))
+            elif loader.older_than_raw_retention(candidate):
+                problem = "older than the raw retention: its aggregates cannot be rebuilt"
+                loader._fail(FileReport(site.name, path, error=problem))
+            else:
+                loader.load(site, candidate, forget=earlier)
+    loader.report.seconds = time.monotonic() - started
+    return loader.report
+
+
 def _raw_cutoff(conn: psycopg.Connection, raw: str | None) -> float | None:
     """The epoch before which raw rows are dropped; the server reads the interval."""
     if raw is None:
@@ -142,10 +178,15 @@ def _database_errors() -> Iterator[None]:
     """The server's errors as DatabaseError (exit code 5), saying what to do if we know."""
     try:
         yield
-    except (psycopg.errors.InvalidSchemaName, psycopg.errors.UndefinedTable) as exc:
+    except psycopg.errors.InvalidSchemaName as exc:
         raise DatabaseError(
             f"the database has no analytics schema yet ({str(exc).strip()}): "
             "run `analyzer db migrate` first"
+        ) from exc
+    except psycopg.errors.UndefinedTable as exc:  # a table a later migration creates
+        raise DatabaseError(
+            f"the database schema is older than this analyzer, or missing "
+            f"({str(exc).strip()}): run `analyzer db migrate` first"
         ) from exc
     except (
         psycopg.errors.UndefinedFunction,
@@ -187,11 +228,16 @@ class _Loader:
                     log.debug("%s: %s: already loaded", site.name, candidate.path)
                     continue
                 known.add(candidate.fingerprint)  # a copy under two names loads once
-                if self._too_old(candidate):
+                if self.older_than_raw_retention(candidate):
+                    self.report.too_old += 1
+                    log.warning(
+                        "%s: last written before the raw retention's cutoff: not loaded",
+                        candidate.path,
+                    )
                     continue
                 yield candidate
 
-    def _too_old(self, candidate: Candidate) -> bool:
+    def older_than_raw_retention(self, candidate: Candidate) -> bool:
         """Whether the file was last written before the raw retention's cutoff.
 
         Its rows would be dropped tonight and, outside the refresh windows, never reach the
@@ -199,16 +245,13 @@ class _Loader:
         its modification time is not older than its last line.
         """
         modified = candidate.path.stat().st_mtime
-        if self.raw_cutoff is None or modified >= self.raw_cutoff:
-            return False
-        self.report.too_old += 1
-        log.warning(
-            "%s: last written before the raw retention's cutoff: not loaded", candidate.path
-        )
-        return True
+        return self.raw_cutoff is not None and modified < self.raw_cutoff
 
-    def load(self, site: SiteConfig, candidate: Candidate) -> None:
-        """Load one file in one transaction; a bad file fails alone, the run goes on."""
+    def load(self, site: SiteConfig, candidate: Candidate, forget: int | None = None) -> None:
+        """Load one file in one transaction; a bad file fails alone, the run goes on.
+
+        ``forget``: the ledger id of the file's earlier load, whose rows the same
+        transaction removes (a reload: on failure, the earlier load stays)."""
         if not self.warm:  # only when there is something to parse: reruns stay quick
             warm_up()
             self.warm = True
@@ -219,7 +262,9 @@ class _Loader:
         rejects = self.settings.state_dir / "rejects" / site.name / name
         partial = rejects.with_name(name + ".partial")
         try:
-            report.totals, report.reasons = self._load_in_transaction(site, candidate, partial)
+            report.totals, report.reasons = self._load_in_transaction(
+                site, candidate, partial, forget
+            )
         except (InputError, psycopg.errors.DataError) as exc:
             # A damaged file, or a value the server refuses: this file fails, others load.
             report.error = str(exc).strip()
@@ -251,19 +296,24 @@ class _Loader:
             self.unsummarized = None
 
     def _load_in_transaction(
-        self, site: SiteConfig, candidate: Candidate, rejects: Path
+        self, site: SiteConfig, candidate: Candidate, rejects: Path, forget: int | None
     ) -> tuple[ledger.FileTotals, Counter[str]]:
         started = time.monotonic()
         with self.conn.transaction():
+            span = ledger.FileTotals()  # what the rollups must be recomputed over
+            if forget is not None:
+                earlier = self.conn.execute(
+                    "SELECT first_ts, last_ts FROM analytics.forget_file(%s)", [forget]
+                ).fetchone()
+                span.stretch(*(earlier or (None, None)))
             file_id = ledger.begin(self.conn, site.name, candidate)
             job = ParseJob(site, candidate, file_id, self.jobs)
             totals, reasons = load_file(self.conn, job, rejects, self.progress)
             _check_reject_share(site, candidate, totals, self.settings.max_reject_share)
-            if totals.first_ts and totals.last_ts:
+            span.stretch(totals.first_ts, totals.last_ts)
+            if span.first_ts and span.last_ts:
                 with _timed(f"{candidate.path}: rollups refreshed"):
-                    aggregates.refresh_rollups(
-                        self.conn, site.name, totals.first_ts, totals.last_ts
-                    )
+                    aggregates.refresh_rollups(self.conn, site.name, span.first_ts, span.last_ts)
             totals.seconds = time.monotonic() - started
             ledger.finish(self.conn, file_id, totals)
         return totals, reasons

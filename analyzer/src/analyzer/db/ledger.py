@@ -41,6 +41,15 @@ def known_fingerprints(conn: psycopg.Connection, site: str) -> set[str]:
     return {fingerprint for (fingerprint,) in rows}
 
 
+def loaded_id(conn: psycopg.Connection, site: str, fingerprint: str) -> int | None:
+    """The ledger id of the file of ``site`` with this content, if it was loaded."""
+    row = conn.execute(
+        "SELECT id FROM analytics.ingested_files WHERE site = %s AND fingerprint = %s",
+        (site, fingerprint),
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
 def begin(conn: psycopg.Connection, site: str, candidate: Candidate) -> int:
     """Claim ``candidate`` for ``site`` inside the load transaction; return its file id.
 
