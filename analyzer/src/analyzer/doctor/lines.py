@@ -83,7 +83,8 @@ def _rejects(sample: FileSample) -> list[Issue]:
             f"{sample.first_reject}",
             "set the log's `format` to what the server writes (a preset, or the server's "
             "own log_format / LogFormat string), or make the server write a recommended "
-            "format (logpolicy/)",
+            "format (logpolicy/); then `analyzer reload` loads again the files already "
+            "loaded with the wrong one",
             severity,
         )
     ]
