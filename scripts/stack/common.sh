@@ -11,8 +11,8 @@ PG_PORT="${ANALYTICS_PG_PORT:-5432}"
 SUPERSET_PORT="${SUPERSET_PORT:-8088}"
 SUPERSET_URL="http://127.0.0.1:$SUPERSET_PORT"
 ANALYTICS_TIMEZONE="${ANALYTICS_TIMEZONE:-Europe/Paris}"
-# The sites the dashboards list; the demo loads these two.
-ANALYTICS_SITES="${ANALYTICS_SITES:-demo-city,demo-region}"
+# The sites the dashboards list; the demo loads these three.
+ANALYTICS_SITES="${ANALYTICS_SITES:-demo-city,demo-metropole,demo-region}"
 PYTHON="${ANALYTICS_PYTHON:-python3}"
 
 log() { printf '%s stack: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

@@ -6,6 +6,7 @@ editing tables, not code. Weights are relative; they need not sum to anything.
 
 from __future__ import annotations
 
+from random import Random
 from typing import NamedTuple
 
 # --- Output formats --------------------------------------------------------------------
@@ -43,6 +44,30 @@ ORGS: dict[str, Org] = {
         Org("region-bretagne", "Région Bretagne"),
         Org("ddtm29", "DDTM du Finistère"),
         Org("geo-conseil", "Géo Conseil, Études & Cartographie"),
+        Org("quimper", "Ville de Quimper"),
+        Org("lorient-agglo", "Lorient Agglomération"),
+        Org("vannes", "Ville de Vannes"),
+        Org("saint-brieuc", "Saint-Brieuc Armor Agglomération"),
+        Org("morlaix", "Morlaix Communauté"),
+        Org("lannion", "Lannion-Trégor Communauté"),
+        Org("concarneau", "Concarneau Cornouaille Agglomération"),
+        Org("cd29", "Département du Finistère"),
+        Org("cd56", "Département du Morbihan"),
+        Org("cd22", "Département des Côtes-d'Armor"),
+        Org("dreal", "DREAL Bretagne"),
+        Org("ddtm56", "DDTM du Morbihan"),
+        Org("ofb", "Office français de la biodiversité"),
+        Org("agrocampus", "Institut Agro Rennes-Angers"),
+        Org("univ-rennes", "Université de Rennes"),
+        Org("ubo", "Université de Bretagne Occidentale"),
+        Org("sdis29", "SDIS du Finistère"),
+        Org("eau-du-ponant", "Eau du Ponant"),
+        Org("audiar", "AUDIAR, agence d'urbanisme de Rennes"),
+        Org("adeupa", "ADEUPa Brest-Bretagne"),
+        Org("bretagne-vivante", "Bretagne Vivante"),
+        Org("terra-geo", "Terra Géo, bureau d'études"),
+        Org("cartoplus", "CartoPlus SARL"),
+        Org("megalis", "Mégalis Bretagne"),
     )
 }
 
@@ -53,7 +78,7 @@ class User(NamedTuple):
     roles: tuple[str, ...]
 
 
-USERS: tuple[User, ...] = (
+NAMED_USERS: tuple[User, ...] = (
     User("m.lagadec", "rennes-metropole", ("ROLE_USER", "ROLE_GN_EDITOR")),
     User("jérôme.dupont", "brest", ("ROLE_USER",)),
     User("testadmin", "psc", ("ROLE_SUPERUSER", "ROLE_ADMINISTRATOR", "ROLE_USER")),
@@ -66,6 +91,42 @@ USERS: tuple[User, ...] = (
     User("noël.guéguen", "ddtm29", ("ROLE_USER",)),
     User("integration.sig", "geo-conseil", ("ROLE_USER", "ROLE_EXTRACTORAPP")),
 )
+
+_FIRST_NAMES = (
+    "anne", "yann", "gwenaëlle", "erwan", "maëlle", "loïc", "sophie", "thomas", "élodie",
+    "nicolas", "katell", "ronan", "claire", "pierre", "soizic", "mathieu", "hélène",
+    "julien", "morgane", "florian", "nolwenn", "tangi", "aurélie", "gaël", "léna",
+)  # fmt: skip
+_LAST_NAMES = (
+    "le-gall", "kerbrat", "le-roux", "morvan", "le-bihan", "guillou", "quéré", "riou",
+    "le-floch", "cariou", "le-meur", "jaouen", "hamon", "prigent", "le-bras", "nédélec",
+    "le-corre", "berthou", "cozic", "pennec", "salaün", "le-dantec", "gourmelon", "abgrall",
+)  # fmt: skip
+_EXTRA_ROLES = (
+    "ROLE_GN_EDITOR", "ROLE_GN_REVIEWER", "ROLE_CADASTRAPP", "ROLE_EXTRACTORAPP",
+    "ROLE_MAPSTORE_ADMIN", "ROLE_IMPORT",
+)  # fmt: skip
+GENERATED_USERS = 300
+
+
+def _population() -> tuple[User, ...]:
+    """Hundreds of users in a few dozen organisations, a few big ones and many small ones
+    (Zipf weights), always the same: the seed is fixed."""
+    rng = Random("georchestra-analytics:users")
+    orgs = [org for org in ORGS if org != "psc"]
+    weights = [1 / rank for rank in range(1, len(orgs) + 1)]
+    names = [f"{first}.{last}" for first in _FIRST_NAMES for last in _LAST_NAMES]
+    taken = {user.name for user in NAMED_USERS}
+    users: list[User] = []
+    for name in rng.sample(names, GENERATED_USERS + len(taken)):
+        if name in taken or len(users) == GENERATED_USERS:
+            continue
+        extra = (rng.choice(_EXTRA_ROLES),) if rng.random() < 0.15 else ()
+        users.append(User(name, rng.choices(orgs, weights)[0], ("ROLE_USER", *extra)))
+    return tuple(users)
+
+
+USERS: tuple[User, ...] = NAMED_USERS + _population()
 
 # --- Clients -----------------------------------------------------------------------------
 
@@ -173,23 +234,24 @@ class Layer(NamedTuple):
     name: str
     raster: bool  # rasters get GetCoverage, vectors GetFeature
     weight: float
+    slowness: float = 1.0  # how much longer than the profile's median it takes to draw
 
 
 LAYERS: tuple[Layer, ...] = (
     Layer("ign", "ortho_2022", True, 30),
-    Layer("cadastre", "parcelle", False, 25),
-    Layer("cadastre", "batiment", False, 10),
-    Layer("urbanisme", "plu_zonage", False, 14),
+    Layer("cadastre", "parcelle", False, 25, 2.5),
+    Layer("cadastre", "batiment", False, 10, 3.0),
+    Layer("urbanisme", "plu_zonage", False, 14, 1.8),
     Layer("admin", "communes", False, 12),
     Layer("transport", "arrets_bus", False, 6),
     Layer("eau", "cours_eau", False, 5),
     Layer("environnement", "znieff_type1", False, 4),
-    Layer("risques", "ppri_zones", False, 4),
+    Layer("risques", "ppri_zones", False, 4, 4.0),
     Layer("energie", "bornes_recharge", False, 3),
     Layer("tourisme", "sentiers_randonnee", False, 2),
-    Layer("agriculture", "rpg_2023", False, 2),
-    Layer("ign", "mnt_5m", True, 2),
-    Layer("ign", "scan25", True, 5),
+    Layer("agriculture", "rpg_2023", False, 2, 6.0),
+    Layer("ign", "mnt_5m", True, 2, 8.0),
+    Layer("ign", "scan25", True, 5, 0.5),
 )
 
 # Map extents per CRS: (xmin, ymin, xmax, ymax) of the area the clients look at.

@@ -22,6 +22,7 @@ class Req(NamedTuple):
     target: str  # path and query as sent
     app: str  # key of data.UPSTREAMS
     profile: str  # key of data.PROFILES
+    slowness: float = 1.0  # times the profile's median duration (a layer heavy to draw)
 
 
 class Client(NamedTuple):

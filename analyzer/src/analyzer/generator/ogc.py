@@ -72,7 +72,7 @@ def wms_getmap(rng: Random, client: Client) -> Req:
     ]
     if client.agent.kind == "browser" and rng.random() < 0.4:
         params.append(("tiled", "true"))
-    return Req("GET", f"{path}?{_query(client, params)}", "geoserver", "getmap")
+    return Req("GET", f"{path}?{_query(client, params)}", "geoserver", "getmap", layer.slowness)
 
 
 def wms_getcapabilities(rng: Random, client: Client) -> Req:
@@ -102,7 +102,9 @@ def wms_getfeatureinfo(rng: Random, client: Client) -> Req:
         ("height", "256"),
         ("bbox", _bbox(rng, "EPSG:3857")),
     ]
-    return Req("GET", f"{path}?{_query(client, params)}", "geoserver", "featureinfo")
+    return Req(
+        "GET", f"{path}?{_query(client, params)}", "geoserver", "featureinfo", layer.slowness
+    )
 
 
 def wms_getlegendgraphic(rng: Random, client: Client) -> Req:
@@ -135,7 +137,7 @@ def wfs_getfeature(rng: Random, client: Client) -> Req:
         ("outputFormat", output),
         ("srsName", srs),
     ]
-    return Req("GET", f"{path}?{_query(client, params)}", "geoserver", "getfeature")
+    return Req("GET", f"{path}?{_query(client, params)}", "geoserver", "getfeature", layer.slowness)
 
 
 def wfs_post(rng: Random, client: Client) -> Req:
@@ -152,7 +154,7 @@ def wcs_getcoverage(rng: Random, client: Client) -> Req:
         f"{layer.name}&format=image%2Fgeotiff&subset=E({x},{x + 5000})"
         f"&subset=N({y},{y + 5000})"
     )
-    return Req("GET", f"/geoserver/wcs?{query}", "geoserver", "getcoverage")
+    return Req("GET", f"/geoserver/wcs?{query}", "geoserver", "getcoverage", layer.slowness)
 
 
 def wmts_tile(rng: Random, client: Client) -> Req:

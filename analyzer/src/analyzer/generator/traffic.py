@@ -128,7 +128,7 @@ class SiteTraffic:
                 req,
                 status,
                 _size(rng, status, answer.log_bytes),
-                lognormal(rng, answer.log_ms, answer.sigma),
+                lognormal(rng, answer.log_ms + math.log(req.slowness), answer.sigma),
                 self._referer(rng, client),
             )
 
