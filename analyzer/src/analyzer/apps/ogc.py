@@ -309,10 +309,9 @@ def _describe_kvp(
     feature_info = request == "GetFeatureInfo"
     # GetFeatureInfo is about the queried layers, not the ones drawn.
     names = (params.text("query_layers") if feature_info else None) or params.first(*LAYER_PARAMS)
-    if service == "WMTS":
-        crs = params.text("tilematrixset")
-    else:
-        crs = normalize_crs(params.first(*CRS_PARAMS))
+    # A tile matrix set is a gridset's name, often an EPSG code (GeoWebCache's EPSG:900913).
+    raw_crs = params.text("tilematrixset") if service == "WMTS" else params.first(*CRS_PARAMS)
+    crs = normalize_crs(raw_crs)
     info_format = params.first("info_format", "infoformat") if feature_info else None
     info = OgcInfo(
         service,
@@ -358,14 +357,14 @@ def from_tms(parts: list[str], workspace: str | None = None) -> OgcInfo:
     gridset, _, tile_format = rest.partition("@")
     layers = split_layers(layer, workspace, "TMS")
     if len(parts) < 5:  # the TileMap description of one layer
-        return OgcInfo("TMS", "GetCapabilities", layers=layers, crs=gridset or None)
+        return OgcInfo("TMS", "GetCapabilities", layers=layers, crs=normalize_crs(gridset))
     _, dot, extension = parts[-1].rpartition(".")
     extension = (extension if dot else tile_format).lower()
     return OgcInfo(
         "TMS",
         "GetTile",
         layers=layers,
-        crs=gridset or None,
+        crs=normalize_crs(gridset),
         format=normalize_format(TILE_MIME_TYPES.get(extension, extension or None)),
         tiled=True,
     )
@@ -383,7 +382,7 @@ def from_wmts_rest(parts: list[str], params: Params, workspace: str | None = Non
         "WMTS",
         "GetFeatureInfo" if feature_info else "GetTile",
         layers=split_layers(unquote(parts[0]), workspace, "WMTS"),
-        crs=unquote(matrix_set),
+        crs=normalize_crs(unquote(matrix_set)),
         format=normalize_format(
             params.first("infoformat", "format") if feature_info else params.text("format")
         ),
