@@ -84,7 +84,7 @@ def test_the_database_url_comes_from_the_environment_when_the_file_has_none(tmp_
         (('"/carto": mviewer', "carto: mviewer"), "sites[0].apps.carto: a path prefix starts"),
         (("- name: brest", "- name: rennes"), "sites[1].name: site name 'rennes' is used twice"),
         (("- name: brest\n    logs:", "- name: brest\n    log:"), (
-            "sites[1]: unknown key 'log' (allowed: name, timezone, privacy, apps, logs)"
+            "sites[1]: unknown key 'log' (allowed: name, timezone, privacy, apps, catalog, logs)"
         )),
         (("include_live: true", "include_live: yes please"), (
             "sites[0].logs[1].include_live: expected true or false"

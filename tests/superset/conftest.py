@@ -66,6 +66,12 @@ def dashboard_db(
         _run([analyzer, "generate", "--out", logs, *GENERATE, "--end-date", yesterday])
         env = {**os.environ, "ANALYZER_DATABASE_URL": db.writer_url}
         _run([analyzer, "run", "--config", logs / "config.yaml"], env)
+        with psycopg.connect(db.writer_url, autocommit=True) as conn:  # as a catalogue gives
+            conn.execute(
+                "INSERT INTO analytics.record_titles (site, uuid, title)"
+                " SELECT DISTINCT site, catalog_uuid, 'Plan ' || left(catalog_uuid, 8)"
+                " FROM analytics.requests WHERE catalog_uuid IS NOT NULL"
+            )
         yield db
 
 

@@ -73,7 +73,15 @@ TWINS = {
         "r.ogc_service IS NOT NULL",
         {**COUNTS, "layers": "sum(r.layer_count)"},
     ),
-    "catalog_daily": Twin("analytics.requests r", "r.catalog_action IS NOT NULL", COUNTS),
+    "catalog_daily": Twin(
+        "analytics.requests r",
+        "r.catalog_action IS NOT NULL",
+        {
+            **COUNTS,
+            "title": "max((SELECT t.title FROM analytics.record_titles AS t"
+            " WHERE t.site = r.site AND t.uuid = r.catalog_uuid))",
+        },
+    ),
     "errors_daily": Twin(
         "analytics.requests r",
         "r.status >= 400",

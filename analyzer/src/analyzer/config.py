@@ -39,11 +39,12 @@ TOP_KEYS = (
     "sites",
 )
 RETENTION_KEYS = levels.NAMES
-SITE_KEYS = ("name", "timezone", "privacy", "apps", "logs")
+SITE_KEYS = ("name", "timezone", "privacy", "apps", "catalog", "logs")
 PRIVACY_KEYS = ("ip", "user")
 LOG_KEYS = ("path", "format", "include_live")
 _INTERVAL = re.compile(r"^\d+ (second|minute|hour|day|week|month|year)s?$")
 _SITE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_HTTP_URL = re.compile(r"^https?://[^/\s]+(/\S*)?$")
 
 
 def _default(cls: type, name: str) -> Any:
@@ -228,6 +229,7 @@ def _site(node: Node) -> SiteConfig:
         ip_mode=privacy.get("ip").choice(IP_MODES, _default(SiteConfig, "ip_mode")),
         user_mode=privacy.get("user").choice(USER_MODES, _default(SiteConfig, "user_mode")),
         app_routes=_app_routes(node.get("apps")),
+        catalog=(node.get("catalog").text(pattern=_HTTP_URL) or "").rstrip("/") or None,
     )
 
 

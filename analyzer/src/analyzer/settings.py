@@ -30,6 +30,8 @@ class SiteConfig:
     ip_mode: str = "anonymize"
     user_mode: str = "keep"
     app_routes: dict[str, str] = field(default_factory=dict)  # "/prefix" -> app module
+    # The site's GeoNetwork (4.x), whose API gives the titles of the records viewed.
+    catalog: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 from psycopg import sql
 
-from analyzer.db import aggregates, connect, ledger, lock, retention
+from analyzer.db import aggregates, connect, ledger, lock, retention, titles
 from analyzer.db.copy import LAYER_COLUMNS, REQUEST_COLUMNS
 from analyzer.db.discover import (
     Candidate,
@@ -131,6 +131,7 @@ def run(
                     loader.load(site_config, candidate)
         if not dry_run:
             retention.apply(conn, settings.retention)
+            titles.update(conn, sites)  # the catalogues' titles of new records
     loader.report.seconds = time.monotonic() - started
     return loader.report
 
