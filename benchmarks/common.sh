@@ -10,11 +10,22 @@ say() { printf '== %s\n' "$*" >&2; }
 
 measure() { "$PY" "$ROOT/benchmarks/measure.py" "$@"; }
 
+# BENCH_EDITION=timescale or apache picks the server (./stack test serves both editions);
+# default: the stack's own.
 load_stack_env() {
     set -a
     # shellcheck source=/dev/null
     source "$ROOT/.local/stack.env"
     set +a
+    local edition="${BENCH_EDITION:-$ANALYTICS_EDITION}" admin port
+    admin="ANALYTICS_ADMIN_URL_${edition^^}"
+    [[ -n "${!admin:-}" ]] || { say "no $edition server: ./stack test serves both editions"; exit 1; }
+    ANALYTICS_ADMIN_URL="${!admin}"
+    port="$("$PY" -c 'import sys; from psycopg.conninfo import conninfo_to_dict
+print(conninfo_to_dict(sys.argv[1])["port"])' "$ANALYTICS_ADMIN_URL")"
+    ANALYTICS_OWNER_URL="${ANALYTICS_OWNER_URL/127.0.0.1:$ANALYTICS_PG_PORT\//127.0.0.1:$port/}"
+    ANALYZER_DATABASE_URL="${ANALYZER_DATABASE_URL/127.0.0.1:$ANALYTICS_PG_PORT\//127.0.0.1:$port/}"
+    say "TimescaleDB, $edition edition, on 127.0.0.1:$port"
 }
 
 sql() {  # sql URL STATEMENT...: each in its own transaction
