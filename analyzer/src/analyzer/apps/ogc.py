@@ -84,6 +84,8 @@ _LAST_NUMBER = re.compile(r"(\d+)\s*$")
 _WEB_MERCATOR = frozenset({"900913", "102100", "102113", "3785"})
 
 
+# Both run for every tile request (its gridset, its format), on a few values all day long.
+@lru_cache(maxsize=1024)
 def normalize_crs(value: str | None) -> str | None:
     """``EPSG:n`` from any EPSG form (URN, URL, lower case), Web Mercator's other codes as
     ``EPSG:3857``; CRS84 as ``CRS:84`` (WGS 84 in longitude, latitude order, which
@@ -150,6 +152,7 @@ _FORMAT_OF = {alias: name for name, aliases in FORMATS.items() for alias in alia
 _FORMAT_SPACES = re.compile(r"\s*;\s*|\s+")
 
 
+@lru_cache(maxsize=1024)
 def normalize_format(value: str | None) -> str | None:
     """The canonical name of an output format (`FORMATS`); an unknown one as written."""
     if not value:

@@ -11,7 +11,6 @@ crash came in between.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 import time
@@ -38,10 +37,9 @@ from analyzer.db.discover import (
 )
 from analyzer.db.producer import ParseJob, parse_in_children, warm_up
 from analyzer.errors import DatabaseError, InputError
-from analyzer.formats import AUTO, SAMPLE_LINES, resolve_format
+from analyzer.formats import AUTO, file_format
 from analyzer.parsing import Tally
 from analyzer.progress import Progress
-from analyzer.reader import open_log
 from analyzer.settings import Settings, SiteConfig
 
 log = logging.getLogger(__name__)
@@ -114,13 +112,8 @@ def run(
     """
     started = time.monotonic()
     sites = [s for s in settings.sites if site is None or s.name == site]
-    with ExitStack() as stack:
-        stack.enter_context(_database_errors())
-        stack.enter_context(lock.state_dir_lock(settings.state_dir))
-        conn = stack.enter_context(connect.connect(settings.database_url, autocommit=True))
-        stack.enter_context(lock.advisory_lock(conn))
-        jobs = jobs or min(os.cpu_count() or 1, MAX_DEFAULT_JOBS)
-        loader = _Loader(conn, settings, jobs, progress)
+    with _loading(settings, jobs, progress) as loader:
+        conn = loader.conn
         if not dry_run:
             aggregates.refresh_after_commit(conn)  # settle what a crashed run left pending
         for site_config in sites:
@@ -142,28 +135,37 @@ def reload(
     """Load ``paths`` of ``site`` again: each file's earlier rows and their share of every
     aggregate are replaced by what it gives now, in the file's one transaction."""
     started = time.monotonic()
-    with ExitStack() as stack:
-        stack.enter_context(_database_errors())
-        stack.enter_context(lock.state_dir_lock(settings.state_dir))
-        conn = stack.enter_context(connect.connect(settings.database_url, autocommit=True))
-        stack.enter_context(lock.advisory_lock(conn))
-        loader = _Loader(conn, settings, min(os.cpu_count() or 1, MAX_DEFAULT_JOBS), progress)
+    with _loading(settings, None, progress) as loader:
+        conn = loader.conn
         aggregates.refresh_after_commit(conn)
         for path in paths:
             candidate = candidate_of(site.logs, path)
             if candidate is None:
                 problem = "not a rotated file of this site's logs (see `logs` in the config)"
-                loader._fail(FileReport(site.name, path, error=problem))
             elif (earlier := ledger.loaded_id(conn, site.name, candidate.fingerprint)) is None:
                 problem = "never loaded: `analyzer run` loads it"
-                loader._fail(FileReport(site.name, path, error=problem))
             elif loader.older_than_raw_retention(candidate):
                 problem = "older than the raw retention: its aggregates cannot be rebuilt"
-                loader._fail(FileReport(site.name, path, error=problem))
             else:
                 loader.load(site, candidate, forget=earlier)
+                continue
+            loader.fail(FileReport(site.name, path, error=problem))
     loader.report.seconds = time.monotonic() - started
     return loader.report
+
+
+@contextmanager
+def _loading(settings: Settings, jobs: int | None, progress: Progress) -> Iterator[_Loader]:
+    """A loader on its own connection, holding the run locks: the state folder's and the
+    database's. ``jobs`` parsing processes per file (default: cores, at most
+    MAX_DEFAULT_JOBS)."""
+    with ExitStack() as stack:
+        stack.enter_context(_database_errors())
+        stack.enter_context(lock.state_dir_lock(settings.state_dir))
+        conn = stack.enter_context(connect.connect(settings.database_url, autocommit=True))
+        stack.enter_context(lock.advisory_lock(conn))
+        jobs = jobs or min(os.cpu_count() or 1, MAX_DEFAULT_JOBS)
+        yield _Loader(conn, settings, jobs, progress)
 
 
 def _raw_cutoff(conn: psycopg.Connection, raw: str | None) -> float | None:
@@ -221,7 +223,7 @@ class _Loader:
         known = ledger.known_fingerprints(self.conn, site.name)
         for source in site.logs:
             if problem := source_problem(source):
-                self._fail(FileReport(site.name, source.path, error=problem))
+                self.fail(FileReport(site.name, source.path, error=problem))
                 continue
             for candidate in candidates(source):
                 if candidate.fingerprint in known:
@@ -277,12 +279,12 @@ class _Loader:
             if report.totals.first_ts and report.totals.last_ts:
                 self.unsummarized = (report.totals.first_ts, report.totals.last_ts)
         if report.error:
-            self._fail(report)
+            self.fail(report)
         else:
             log.info("%s", report.line())
             self.report.files.append(report)
 
-    def _fail(self, report: FileReport) -> None:
+    def fail(self, report: FileReport) -> None:
         log.error("%s", report.line())
         self.report.files.append(report)
 
@@ -338,9 +340,7 @@ def _likely_format(candidate: Candidate, zone: ZoneInfo) -> str:
     """What the file's first lines look like, as `auto` would read them."""
     configured = candidate.source.format
     try:
-        with open_log(candidate.path) as stream:
-            head = b"".join(itertools.islice(stream, SAMPLE_LINES))
-        fmt = resolve_format(AUTO, zone, head, str(candidate.path))
+        fmt = file_format(AUTO, candidate.path, zone)
     except InputError:
         return f"No preset reads its first lines either: check `format` ({configured})."
     if fmt.name == configured:

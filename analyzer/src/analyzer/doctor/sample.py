@@ -7,20 +7,11 @@ only skimmed for the last line, whose time closes the file's span.
 from __future__ import annotations
 
 import contextlib
-import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
-from analyzer.formats import (
-    AUTO,
-    LineRejected,
-    LogFormat,
-    RawRequest,
-    build_format,
-    resolve_format,
-)
-from analyzer.formats import SAMPLE_LINES as DETECT_LINES
+from analyzer.formats import LineRejected, LogFormat, RawRequest, file_format
 from analyzer.reader import open_log
 from analyzer.settings import LogSource
 
@@ -84,11 +75,7 @@ def log_format(source: LogSource, path: Path, zone: tzinfo) -> LogFormat:
 
     Raises InputError when no preset reads them, as the nightly job would.
     """
-    if source.format != AUTO:
-        return build_format(source.format, zone)
-    with open_log(path) as stream:
-        head = b"".join(itertools.islice(stream, DETECT_LINES))
-    return resolve_format(AUTO, zone, head, str(path))
+    return file_format(source.format, path, zone)
 
 
 def _text(raw: bytes) -> str:

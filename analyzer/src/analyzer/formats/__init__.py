@@ -8,12 +8,15 @@ Adding a preset is one module with a ``preset(zone)`` function plus one line in 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from datetime import tzinfo
+from pathlib import Path
 
 from analyzer.errors import ConfigError, InputError
 from analyzer.formats import apache, gateway_json, haproxy, nginx, secproxy, traefik
 from analyzer.formats.base import LineRejected, LogFormat, RawRequest
+from analyzer.reader import open_log
 
 __all__ = [
     "PRESETS",
@@ -22,6 +25,7 @@ __all__ = [
     "RawRequest",
     "build_format",
     "detect_format",
+    "file_format",
     "resolve_format",
 ]
 
@@ -61,6 +65,16 @@ def resolve_format(spec: str, zone: tzinfo, head: bytes, source: str) -> LogForm
         return build_format(spec, zone)
     lines = head.split(b"\n", SAMPLE_LINES)[:SAMPLE_LINES]
     return detect_format((raw.decode("utf-8", "replace") for raw in lines), zone, source)
+
+
+def file_format(spec: str, path: Path, zone: tzinfo) -> LogFormat:
+    """The format ``spec`` names; for `auto`, the one the first lines of the file at
+    ``path`` (plain or gzip) read as. InputError when no preset reads them."""
+    if spec != AUTO:
+        return build_format(spec, zone)
+    with open_log(path) as stream:
+        head = b"".join(itertools.islice(stream, SAMPLE_LINES))
+    return resolve_format(AUTO, zone, head, str(path))
 
 
 def detect_format(lines: Iterable[str], zone: tzinfo, source: str) -> LogFormat:
