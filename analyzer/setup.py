@@ -22,7 +22,8 @@ HOT_PATH = [
     "src/analyzer/formats/timestamps.py",
     "src/analyzer/apps/ogc.py",
     "src/analyzer/apps/router.py",
-    "src/analyzer/db/copy.py",
+    "src/analyzer/row.py",
+    "src/analyzer/outputs.py",
 ]
 
 

@@ -1,28 +1,33 @@
 """The fast path gives exactly what the line path gives, and takes the plain lines.
 
-`fastpath.FastParser` writes JSON lines and COPY rows from pieces cached per value; the
-line path (`LineParser`, then `JsonLinesEncoder` or `RowEncoder`) builds a `Request` per
-line. Both must agree byte for byte on every format, on generated traffic and on the
+`fastpath.FastParser` joins pieces of text cached per raw value; the line path
+(`LineParser`) builds a `Request` per line, which the same output (`outputs`) then
+writes. Both must agree byte for byte on every format, on generated traffic and on the
 shapes that take the exceptional branches (odd parameter names, placing parameters
-outside OGC, escapes, control characters...).
+outside OGC, escapes, control characters...). The JSON lines are also checked against
+orjson's serialisation of the records, the contract's own form.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import date
 from pathlib import Path
 
+import orjson
 import pytest
 
 from analyzer import config
-from analyzer.db.copy import RowEncoder
-from analyzer.fastpath import CopyLayout, FastParser, JsonLayout
+from analyzer.fastpath import FastParser
 from analyzer.generator import data
 from analyzer.generator.layout import SiteSpec, generate_tree
-from analyzer.output import JsonLinesEncoder
+from analyzer.outputs import CopyOutput, CsvOutput, JsonLinesOutput, Output
 from analyzer.parsing import ParseSetup
 from analyzer.reader import open_log, read_blocks
+from analyzer.record import Request
+from analyzer.row import CSV_COLUMNS, Source
 from analyzer.settings import SiteConfig
 
 SITE = SiteConfig("demo", timezone="Europe/Paris")
@@ -91,44 +96,58 @@ def crafted_lines() -> list[str]:
     return lines
 
 
-def line_path(spec: str, blocks: list[bytes]) -> tuple[bytes, list[str], list[str], list[str]]:
-    """JSON lines, COPY request rows, COPY layer rows and rejects, the line way."""
+OUTPUTS = (JsonLinesOutput(Source(SITE.name)), CsvOutput(Source(SITE.name)),
+           CopyOutput(Source(SITE.name, 7)))  # fmt: skip
+Result = dict[str, list[str]]
+
+
+def line_path(spec: str, blocks: list[bytes]) -> tuple[Result, list[Request]]:
+    """Each output's rows (layer rows under "layers"), and the records, the line way."""
     parser = ParseSetup("test.log", spec, SITE).parser()
-    encoder, rows = JsonLinesEncoder(), RowEncoder(SITE.name, 7)
-    json_lines, request_rows, layer_rows, rejects = b"", [], [], []
+    records: list[Request] = []
+    rejects: list[str] = []
     for block in blocks:
-        records, rejected, _ = parser.parse_block(block)
-        json_lines += encoder.encode(records)
-        for record in records:
-            request, layers = rows.encode(record)
-            request_rows.append(request)
-            layer_rows += layers.splitlines(keepends=True)
+        parsed, rejected, _ = parser.parse_block(block)
+        records += parsed
         rejects += [str(reject) for reject in rejected]
-    return json_lines, sorted(request_rows), sorted(layer_rows), rejects
+    result: Result = {"rejects": rejects}
+    for output in OUTPUTS:
+        rows, layers = output.encode(records)
+        result[output.name] = _sorted(rows, output)
+        if output.has_layers:
+            result["layers"] = sorted(layers.splitlines())
+    return result, records
 
 
-def fast_path(spec: str, blocks: list[bytes]) -> tuple[bytes, list[str], list[str], list[str]]:
+def fast_path(spec: str, blocks: list[bytes]) -> Result:
     """The same, the fast way."""
-    json_parser = FastParser(ParseSetup("test.log", spec, SITE).parser(), JsonLayout(SITE.name))
-    copy_parser = FastParser(ParseSetup("test.log", spec, SITE).parser(), CopyLayout(SITE.name, 7))
-    json_lines, request_rows, layer_rows, rejects = b"", [], [], []
-    for block in blocks:
-        encoded = json_parser.parse_block(block)
-        json_lines += encoded.rows.encode()
-        rejects += [str(reject) for reject in encoded.rejects]
-        copied = copy_parser.parse_block(block)
-        request_rows += copied.rows.splitlines(keepends=True)
-        layer_rows += copied.layers.splitlines(keepends=True)
-        assert copied.tally.records == encoded.tally.records
-    return json_lines, sorted(request_rows), sorted(layer_rows), rejects
+    result: Result = {}
+    for output in OUTPUTS:
+        parser = FastParser(ParseSetup("test.log", spec, SITE).parser(), output)
+        rows, layers, rejects = [], [], []
+        for block in blocks:
+            encoded = parser.parse_block(block)
+            rows += encoded.rows.splitlines()
+            layers += encoded.layers.splitlines()
+            rejects += [str(reject) for reject in encoded.rejects]
+        result[output.name] = _sorted(rows, output)
+        result["rejects"] = rejects
+        if output.has_layers:
+            result["layers"] = sorted(layers)
+    return result
+
+
+def _sorted(rows: list[str], output: Output) -> list[str]:
+    return rows if output.ordered else sorted(rows)
 
 
 def assert_same(spec: str, blocks: list[bytes]) -> None:
-    expected, got = line_path(spec, blocks), fast_path(spec, blocks)
-    for what, want, have in zip(
-        ("JSON lines", "COPY rows", "layer rows", "rejects"), expected, got, strict=True
-    ):
-        assert have == want, f"{what} differ"
+    expected, records = line_path(spec, blocks)
+    got = fast_path(spec, blocks)
+    for what in ("jsonl", "csv", "copy", "layers", "rejects"):
+        assert got[what] == expected[what], f"{what} differ"
+    contract = [orjson.loads(orjson.dumps(record)) for record in records]
+    assert [orjson.loads(line) for line in got["jsonl"]] == contract
 
 
 def blocks_of(path: Path) -> list[bytes]:
@@ -197,15 +216,13 @@ def test_custom_formats_come_out_the_same_both_ways(
     lines.append(CUSTOM_FORMATS[spec].format(ip="-", user="-", path="/x", query="-", agent="-"))
     block = ("\n".join(lines) + "\n").encode()
     assert_same(spec, [block])
-    encoded = FastParser(ParseSetup("t.log", spec, SITE).parser(), JsonLayout("demo")).parse_block(
-        block
-    )
+    encoded = FastParser(ParseSetup("t.log", spec, SITE).parser(), OUTPUTS[0]).parse_block(block)
     assert encoded.tally.records == len(lines) and encoded.line_path == 0
 
 
 def test_odd_lines_are_rejected_for_the_same_reasons_both_ways() -> None:
     block = "\n".join(ODD_LINES).encode() + b"\n"
-    parser = FastParser(ParseSetup("t.log", CRAFTED_FORMAT, SITE).parser(), JsonLayout("demo"))
+    parser = FastParser(ParseSetup("t.log", CRAFTED_FORMAT, SITE).parser(), OUTPUTS[0])
     reasons = {reject.reason for reject in parser.parse_block(block).rejects}
     assert reasons == {"empty", "binary", "no match", "too long"}
     assert_same(CRAFTED_FORMAT, [block])
@@ -215,7 +232,7 @@ def test_the_fast_path_takes_the_plain_lines() -> None:
     """Only lines with escapes, control characters or no match go the line way."""
     plain = crafted_lines()
     block = ("\n".join(plain) + "\n").encode()
-    parser = FastParser(ParseSetup("t.log", CRAFTED_FORMAT, SITE).parser(), JsonLayout("demo"))
+    parser = FastParser(ParseSetup("t.log", CRAFTED_FORMAT, SITE).parser(), OUTPUTS[0])
     encoded = parser.parse_block(block)
     # The line path only sees what it rejects (bad timestamps).
     assert encoded.line_path == len(encoded.rejects)
@@ -225,9 +242,26 @@ def test_the_fast_path_takes_the_plain_lines() -> None:
 
 def test_line_numbers_and_order_survive_a_mix_of_both_paths() -> None:
     lines = crafted_lines() + ODD_LINES[3:6] + crafted_lines()
-    parser = FastParser(ParseSetup("t.log", CRAFTED_FORMAT, SITE).parser(), JsonLayout("demo"))
+    parser = FastParser(ParseSetup("t.log", CRAFTED_FORMAT, SITE).parser(), OUTPUTS[0])
     parser.lines.line_no = 100
     encoded = parser.parse_block(("\n".join(lines) + "\n").encode())
     numbers = [json.loads(row)["line_no"] for row in encoded.rows.splitlines()]
     assert numbers == sorted(numbers) and numbers[0] == 101
     assert encoded.tally.lines == len(lines) and parser.lines.line_no == 100 + len(lines)
+
+
+def test_csv_rows_read_back_as_the_records_flattened() -> None:
+    block = ("\n".join(crafted_lines()) + "\n").encode()
+    _, records = line_path(CRAFTED_FORMAT, [block])
+    fast = fast_path(CRAFTED_FORMAT, [block])["csv"]
+    read = list(csv.DictReader(io.StringIO("\n".join([",".join(CSV_COLUMNS), *fast]))))
+    assert len(read) == len(records) > 0
+    for row, record in zip(read, records, strict=True):
+        flat = {key: value for key, value in json.loads(json.dumps(record.to_dict())).items()
+                if not isinstance(value, dict | None)}  # fmt: skip
+        for key, value in flat.items():
+            want = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+            assert row[key] == want, key
+        if record.ogc is not None:
+            assert row["ogc_service"] == record.ogc.service
+            assert row["ogc_layers"] == ",".join(record.ogc.layers)

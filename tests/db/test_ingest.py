@@ -15,11 +15,11 @@ import psycopg
 import pytest
 import yaml
 
-from analyzer.db.copy import REQUEST_COLUMNS
 from analyzer.db.lock import ADVISORY_LOCK_KEY
 from analyzer.db.migrate import migrate
 from analyzer.errors import ExitCode
 from analyzer.reader import BLOCK_SIZE
+from analyzer.row import REQUEST_COLUMNS
 from tests.db.ingest_support import (
     ANALYZER,
     configure,

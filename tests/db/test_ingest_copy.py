@@ -1,4 +1,4 @@
-"""The COPY text rows of `RowEncoder` read back from the real server as the record said."""
+"""The COPY text rows of `CopyOutput` read back from the real server as the record said."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import psycopg
 import pytest
 
-from analyzer.db.copy import LAYER_COLUMNS, REQUEST_COLUMNS, RowEncoder
 from analyzer.db.ingest import copy_statement
+from analyzer.outputs import CopyOutput
 from analyzer.record import CatalogInfo, OgcInfo, Request
+from analyzer.row import LAYER_COLUMNS, REQUEST_COLUMNS, Source
 from tests.support.databases import TestDatabase
 
 PARIS_WINTER = timezone(timedelta(hours=1))
@@ -29,13 +30,12 @@ def _request(**changes: object) -> Request:
 
 
 def _copy_and_read(url: str, requests: list[Request]) -> tuple[list[tuple], list[tuple]]:
-    encoder = RowEncoder("rennes", 42)
-    rows = [encoder.encode(request) for request in requests]
+    rows, layer_rows = CopyOutput(Source("rennes", 42)).encode(requests)
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         with cur.copy(copy_statement("requests", REQUEST_COLUMNS)) as copy:
-            copy.write("".join(row for row, _ in rows).encode())
+            copy.write("".join(f"{row}\n" for row in rows).encode())
         with cur.copy(copy_statement("request_layers", LAYER_COLUMNS)) as copy:
-            copy.write("".join(layers for _, layers in rows).encode())
+            copy.write(layer_rows.encode())
         stored = cur.execute(
             f"SELECT {', '.join(REQUEST_COLUMNS)} FROM analytics.requests"
             " WHERE file_id = 42 ORDER BY line_no"

@@ -1,20 +1,20 @@
-"""The fast path of parsing: each line's output assembled from pieces cached per value.
+"""The fast path of parsing: each line's output joined from pieces cached per value.
 
 A day's log repeats the same seconds, addresses, users, request lines and user agents
 over and over. For a line without escapes (nearly all), the format's regex splits the
-line (`RegexFormat.fast`), and each group of fields (the time, the address, the identity,
-the method with the path and the query cut of its placing parameters, the status, the
-user agent...) is looked up in a cache of its *output pieces*: text already written for
-JSON lines or COPY rows, computed on first sight by the functions of the line path
-(`PieceMaker`). A line's output joins its pieces and the few values that differ on every
-line (line number, query, byte count, and the BBOX, WIDTH and HEIGHT read back into the
-OGC description: see `apps.router`).
+line (`RegexFormat.fast`), and each group of fields of `row.ROW` (the time, the address,
+the identity, the method with the path and the query cut of its placing parameters, the
+status, the user agent...) is looked up in a cache of its *pieces*: its text in the
+output, written on first sight by the output (`outputs`) from the values the line path
+computes (`PieceMaker`). A line's row joins its pieces, in `ROW`'s order, with the few
+that differ on every line (line number, query, byte count, and the BBOX, WIDTH and
+HEIGHT put back into the OGC description: see `apps.router`).
 
 This skips what costs most per line on the line path: building `Request` objects and
-serialising them field by field. Other lines (escapes, control characters, no match, a
-bad timestamp...) go through `LineParser` one by one, so rejects and their reasons stay
-those of the line path; the output is the same either way (tests/analyzer/test_fastpath.py
-compares both on every format and on crafted lines).
+writing them field by field. Other lines (escapes, control characters, no match, a bad
+timestamp...) go through `LineParser` one by one, so rejects and their reasons stay those
+of the line path, and the same output writes their records: the rows are the same either
+way (tests/analyzer/test_fastpath.py compares both on every format and on crafted lines).
 """
 
 from __future__ import annotations
@@ -23,28 +23,12 @@ from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
-
-import orjson
+from typing import Any, Final
 
 from analyzer.apps import ogc
 from analyzer.apps.base import AppMatch
 from analyzer.apps.router import has_odd_names, placed_values
 from analyzer.clients import classify_agent
-from analyzer.db.copy import (
-    INT8_MAX,
-    RowEncoder,
-    catalog_values,
-    integer,
-    layer_cells,
-    layer_ogc_values,
-    number,
-    ogc_values,
-    placed_ogc_values,
-    text,
-    text_array,
-    unplaced_ogc_values,
-)
 from analyzer.formats.base import LineRejected
 from analyzer.formats.regex import (
     RegexFormat,
@@ -56,23 +40,43 @@ from analyzer.formats.regex import (
     text_or_none,
 )
 from analyzer.interpret import split_target
+from analyzer.outputs import OgcPieces, Output, Piece
 from analyzer.parsing import LineParser, Reject, Tally, split_block, suspect
 from analyzer.reader import MAX_LINE
-from analyzer.record import OgcInfo, Request
+from analyzer.record import Request
+from analyzer.row import BY_NAME, ROW
 
 CACHED_VALUES = 4096  # per group, twice (see _Cache): memory stays flat
 _REJECTED = False  # a cached value the line path must read (it rejects the line)
 _UNSEEN = object()
 
-Pieces = tuple[Any, ...]
+
+# Where each group's piece goes in a line's row: its place in `row.ROW`. The fast path
+# fills a line's slots by these names, so it cannot put a group elsewhere than the line
+# path does.
+_SLOTS: Final = {group.name: index for index, group in enumerate(ROW)}
+TIME: Final = _SLOTS["time"]
+SOURCE: Final = _SLOTS["source"]
+LINE: Final = _SLOTS["line"]
+CLIENT: Final = _SLOTS["client"]
+IDENTITY: Final = _SLOTS["identity"]
+REQUEST: Final = _SLOTS["request"]
+QUERY: Final = _SLOTS["query"]
+OGC: Final = _SLOTS["ogc"]
+CATALOG: Final = _SLOTS["catalog"]
+STATUS: Final = _SLOTS["status"]
+SIZE: Final = _SLOTS["size"]
+DURATION: Final = _SLOTS["duration"]
+REFERER: Final = _SLOTS["referer"]
+AGENT: Final = _SLOTS["agent"]
 
 
 @dataclass(slots=True)
 class Encoded:
     """One block, parsed and encoded."""
 
-    rows: str  # JSON lines, or COPY rows for analytics.requests, each ending in "\n"
-    layers: str  # COPY rows for analytics.request_layers ("" for JSON)
+    rows: str  # the output's rows (JSON lines, CSV or COPY rows), each ending in "\n"
+    layers: str  # COPY rows for analytics.request_layers ("" for the others)
     rejects: list[Reject]
     tally: Tally
     first_ts: datetime | None
@@ -80,233 +84,79 @@ class Encoded:
     line_path: int  # lines the fast path left to the line path
 
 
-class Layout(Protocol):
-    """How one kind of output writes the pieces of each field group, and a line.
-
-    `request` gives (method and path, app, ogc, catalog, layer cells, layer_ogc, what
-    `placed_ogc` needs of it); `placed_ogc` gives `ogc` with the values of the placing
-    parameters of a line (see `router.placed_values`)."""
-
-    ordered: bool  # rows must come out in line order
-
-    def time(self, ts: datetime) -> Pieces: ...
-    def ip(self, ip: str | None) -> Pieces: ...
-    def identity(self, user: str | None, org: str | None, roles: list[str]) -> Pieces: ...
-    def request(self, method: str, path: str, match: AppMatch) -> Pieces: ...
-    def ogc(self, info: OgcInfo | None) -> str: ...
-    def placed_ogc(self, req: Pieces, info: OgcInfo, bbox: list[float] | None,
-                   width: int | None, height: int | None) -> str: ...  # fmt: skip
-    def query(self, query: str | None) -> str: ...
-    def status(self, status: int) -> Pieces: ...
-    def duration(self, duration: float | None) -> Pieces: ...
-    def referer(self, referer: str | None) -> Pieces: ...
-    def agent(self, user_agent: str | None, agent_class: str, name: str | None) -> Pieces: ...
-
-    def row(self, line_no: int, pieces: tuple[Pieces, ...], query: str, size: int | None,
-            ogc_piece: str) -> str: ...  # fmt: skip
-
-    def layer_rows(self, line_no: int, pieces: tuple[Pieces, ...]) -> str: ...
-
-    def encode_records(self, records: list[Request]) -> tuple[list[str], str]:
-        """The rows of records from the line path (no line end), and their extra rows."""
-        ...
+@dataclass(frozen=True, slots=True)
+class TimePieces:
+    piece: Piece
+    ts: datetime
 
 
-def _json(**fields: Any) -> str:
-    """``"a":1,"b":"x"``: fields as orjson writes them inside a record."""
-    return orjson.dumps(fields).decode()[1:-1]
+@dataclass(frozen=True, slots=True)
+class RequestPieces:
+    """The pieces a method, path and query (cut of its placing parameters) give."""
 
-
-class JsonLayout(Layout):
-    """`analyzer parse --output jsonl`: what `output.JsonLinesEncoder` writes."""
-
-    ordered = True
-
-    def __init__(self, site: str) -> None:
-        self.site = _json(site=site)
-
-    def time(self, ts: datetime) -> Pieces:
-        return (_json(ts=ts),)
-
-    def ip(self, ip: str | None) -> Pieces:
-        return (_json(client_ip=ip),)
-
-    def identity(self, user: str | None, org: str | None, roles: list[str]) -> Pieces:
-        return (_json(user=user, org=org, roles=roles),)
-
-    def request(self, method: str, path: str, match: AppMatch) -> Pieces:
-        return (
-            _json(method=method, path=path),
-            _json(app=match.app),
-            self.ogc(match.ogc),
-            _json(catalog=match.catalog, action=match.action),
-            (),  # no layer rows
-            "",
-            None,
-        )
-
-    def ogc(self, info: OgcInfo | None) -> str:
-        return '"ogc":' + orjson.dumps(info).decode()
-
-    def placed_ogc(self, req: Pieces, info: OgcInfo, bbox: list[float] | None,
-                   width: int | None, height: int | None) -> str:  # fmt: skip
-        return self.ogc(ogc.with_placing(info, bbox, width, height))
-
-    def query(self, query: str | None) -> str:
-        if query is None:
-            return '"query":null'
-        if '"' in query or "\t" in query:  # what JSON escapes (the block has no other)
-            return _json(query=query)
-        return f'"query":"{query}"'
-
-    def status(self, status: int) -> Pieces:
-        return (_json(status=status),)
-
-    def duration(self, duration: float | None) -> Pieces:
-        return (_json(duration_ms=duration),)
-
-    def referer(self, referer: str | None) -> Pieces:
-        return (_json(referer=referer),)
-
-    def agent(self, user_agent: str | None, agent_class: str, name: str | None) -> Pieces:
-        return (_json(user_agent=user_agent), _json(agent_class=agent_class, agent_name=name))
-
-    def row(self, line_no: int, pieces: tuple[Pieces, ...], query: str, size: int | None,
-            ogc_piece: str) -> str:  # fmt: skip
-        ts, ip, ident, req, status, dur, ref, agent = pieces
-        size_text = "null" if size is None else size
-        return (
-            f'{{"line_no":{line_no},{ts[0]},{self.site},{ip[0]},{ident[0]},{req[0]},{query},'
-            f'{status[0]},"bytes":{size_text},{dur[0]},{ref[0]},{agent[0]},{req[1]},'
-            f"{agent[1]},{ogc_piece},{req[3]}}}"
-        )
-
-    def layer_rows(self, line_no: int, pieces: tuple[Pieces, ...]) -> str:
-        return ""
-
-    def encode_records(self, records: list[Request]) -> tuple[list[str], str]:
-        return [orjson.dumps(record).decode() for record in records], ""
-
-
-class CopyLayout(Layout):
-    """COPY rows for analytics.requests and analytics.request_layers, as
-    `db.copy.RowEncoder` writes them."""
-
-    ordered = False  # COPY loads rows in any order
-
-    def __init__(self, site: str, file_id: int) -> None:
-        self.site_and_file = f"{text(site)}\t{file_id}"
-        self.encoder = RowEncoder(site, file_id)
-
-    def time(self, ts: datetime) -> Pieces:
-        return (f"{ts.isoformat()}\t{self.site_and_file}",)
-
-    def ip(self, ip: str | None) -> Pieces:
-        return (text(ip),)
-
-    def identity(self, user: str | None, org: str | None, roles: list[str]) -> Pieces:
-        return f"{text(user)}\t{text(org)}\t{text_array(roles)}", f"{text(org)}\t{text(user)}"
-
-    def request(self, method: str, path: str, match: AppMatch) -> Pieces:
-        info = match.ogc
-        layers = [layer_cells(layer) for layer in info.layers] if info is not None else []
-        return (
-            f"{text(method)}\t{text(path)}",
-            match.app,
-            self.ogc(info),
-            catalog_values(match.catalog),
-            layers,
-            layer_ogc_values(match.app, info) if layers else "",  # type: ignore[arg-type]
-            None if info is None else unplaced_ogc_values(info),
-        )
-
-    def ogc(self, info: OgcInfo | None) -> str:
-        return ogc_values(info)
-
-    def placed_ogc(self, req: Pieces, info: OgcInfo, bbox: list[float] | None,
-                   width: int | None, height: int | None) -> str:  # fmt: skip
-        return placed_ogc_values(req[6], bbox, width, height)
-
-    def query(self, query: str | None) -> str:
-        return text(query)
-
-    def status(self, status: int) -> Pieces:
-        return (str(status),)
-
-    def duration(self, duration: float | None) -> Pieces:
-        return (number(duration),)
-
-    def referer(self, referer: str | None) -> Pieces:
-        return (text(referer),)
-
-    def agent(self, user_agent: str | None, agent_class: str, name: str | None) -> Pieces:
-        return (text(user_agent), f"{agent_class}\t{text(name)}", agent_class)
-
-    def row(self, line_no: int, pieces: tuple[Pieces, ...], query: str, size: int | None,
-            ogc_piece: str) -> str:  # fmt: skip
-        ts, ip, ident, req, status, dur, ref, agent = pieces
-        return (
-            f"{ts[0]}\t{line_no}\t{ip[0]}\t{ident[0]}\t{req[0]}\t{query}\t{status[0]}\t"
-            f"{integer(size, INT8_MAX)}\t{dur[0]}\t{ref[0]}\t{agent[0]}\t{req[1]}\t{agent[1]}\t"
-            f"{ogc_piece}\t{req[3]}"
-        )
-
-    def layer_rows(self, line_no: int, pieces: tuple[Pieces, ...]) -> str:
-        ts, _, ident, req, status, dur, _, agent = pieces
-        head = f"{ts[0]}\t{line_no}\t"
-        tail = f"\t{req[5]}\t{ident[1]}\t{agent[2]}\t{status[0]}\t{dur[0]}\n"
-        return "".join([f"{head}{layer}{tail}" for layer in req[4]])
-
-    def encode_records(self, records: list[Request]) -> tuple[list[str], str]:
-        encoded = [self.encoder.encode(record) for record in records]
-        return [row[:-1] for row, _ in encoded], "".join([layers for _, layers in encoded])
+    request: Piece
+    ogc: Piece
+    catalog: Piece
+    placing: OgcPieces | None  # the OGC description's cells, for the line's placing values
+    layers: list[str]
+    match: AppMatch | None  # None when the query has an odd name: the line reads it whole
 
 
 class PieceMaker:
-    """A group's pieces for one distinct value, from the values the line path computes
-    (`RegexFormat.parse`, then `interpret.to_request`); _REJECTED if it rejects them."""
+    """A group's pieces for one distinct raw value, from the values the line path
+    computes (`RegexFormat.parse`, then `interpret.to_request`); _REJECTED if it rejects
+    them."""
 
-    def __init__(self, parser: LineParser, layout: Layout) -> None:
+    def __init__(self, parser: LineParser, output: Output) -> None:
         assert isinstance(parser.fmt, RegexFormat)
         self.read_time = parser.fmt.read_time
         self.site = parser.site
-        self.layout = layout
+        self.output = output
 
-    def time(self, time: str) -> Pieces | bool:
+    def _piece(self, group: str, *values: Any) -> Piece:
+        return self.output.piece(BY_NAME[group], values)
+
+    def time(self, time: str) -> TimePieces | bool:
         try:
             ts = self.read_time(time)
         except (ValueError, KeyError):
             return _REJECTED
-        return (*self.layout.time(ts), ts)
+        return TimePieces(self._piece("time", ts), ts)
 
-    def ip(self, ip: str | None) -> Pieces:
-        return self.layout.ip(self.site.privacy.ip(None if ip is None or ip == "-" else ip))
+    def ip(self, ip: str | None) -> Piece:
+        return self._piece("client", self.site.privacy.ip(None if ip == "-" else ip))
 
-    def identity(self, columns: tuple[str | None, ...]) -> Pieces:
+    def identity(self, columns: tuple[str | None, ...]) -> Piece:
         user, org, roles = identity(*columns)
-        return self.layout.identity(self.site.privacy.user(user), org, roles)
+        return self._piece("identity", self.site.privacy.user(user), org, roles)
 
-    def request(self, key: tuple[str, str, str | None]) -> Pieces:
-        """For the method, path and query cut of its placing parameters (`head`): the
-        description the line's placing values go back into (see `Router.classify`), or
-        None in its place when `head` has an odd name (the line must use its query)."""
+    def request(self, key: tuple[str, str, str | None]) -> RequestPieces:
+        """For the method, path and query cut of its placing parameters (`head`)."""
         method, path, head = key
         match = self.site.router.classify(method, path, head)
         odd = head is not None and has_odd_names(head)
-        return (*self.layout.request(method, path, match), None if odd else match)
+        info = match.ogc
+        return RequestPieces(
+            self._piece("request", method, path, match.app),
+            self._piece("ogc", info),
+            self._piece("catalog", match.catalog, match.action),
+            None if info is None else self.output.ogc_pieces(info),
+            [] if info is None else info.layers,
+            None if odd else match,
+        )
 
-    def status(self, status: str) -> Pieces:
-        return self.layout.status(int(status))
+    def status(self, status: str) -> Piece:
+        return self._piece("status", int(status))
 
-    def duration(self, columns: tuple[str | None, ...]) -> Pieces:
-        return self.layout.duration(duration_ms(*columns))
+    def duration(self, columns: tuple[str | None, ...]) -> Piece:
+        return self._piece("duration", duration_ms(*columns))
 
-    def referer(self, referer: str | None) -> Pieces:
-        return self.layout.referer(text_or_none(referer))
+    def referer(self, referer: str | None) -> Piece:
+        return self._piece("referer", text_or_none(referer))
 
-    def agent(self, agent: str | None) -> Pieces:
+    def agent(self, agent: str | None) -> Piece:
         user_agent = text_or_none(agent)
-        return self.layout.agent(user_agent, *classify_agent(user_agent))
+        return self._piece("agent", user_agent, *classify_agent(user_agent))
 
     def target(self, request: str) -> tuple[str, str] | bool:
         try:
@@ -339,15 +189,16 @@ class _Cache(dict[Hashable, Any]):
 
 
 class FastParser:
-    """Parses the blocks of one source, in order, into a layout's rows."""
+    """Parses the blocks of one source, in order, into an output's rows."""
 
-    def __init__(self, lines: LineParser, layout: Layout) -> None:
+    def __init__(self, lines: LineParser, output: Output) -> None:
         self.lines = lines  # the line path, and the line count
-        self.layout = layout
+        self.output = output
         fmt = lines.fmt
         self.fmt = fmt if isinstance(fmt, RegexFormat) else None
+        self.source = output.piece(BY_NAME["source"], (output.source.site, output.source.file_id))
         if self.fmt is not None:
-            maker = PieceMaker(lines, layout)
+            maker = PieceMaker(lines, output)
             self.caches = [
                 _Cache(getattr(maker, name))
                 for name in ("time", "ip", "identity", "request", "status", "duration",
@@ -369,12 +220,12 @@ class FastParser:
             ((first_line + 1 + offset, lines[offset]) for offset in slow), clean
         )
         self.lines.line_no = first_line + len(lines)
-        rows, record_layers = self.layout.encode_records(records)
+        rows, record_layers = self.output.encode(records)
         if rows:
-            fast_rows = _merged(fast_rows, numbers, rows, records, self.layout.ordered)
+            fast_rows = _merged(fast_rows, numbers, rows, records, self.output.ordered)
         stamps = [record.ts for record in records]
         times = self.caches[0] if self.fmt is not None else {}
-        stamps += [times[time][-1] for time in used]
+        stamps += [times[time].ts for time in used]
         tally = Tally(len(lines), len(fast_rows), Counter(reject.reason for reject in rejects))
         return Encoded(
             "\n".join(fast_rows) + "\n" if fast_rows else "",
@@ -396,7 +247,16 @@ class FastParser:
         times, ips, identities, requests, statuses, durations, referers, agents, targets = (
             self.caches
         )
-        layout, row, layer_rows = self.layout, self.layout.row, self.layout.layer_rows
+        output = self.output
+        join, layer_rows, placed = output.join, output.layer_rows, output.placed
+        line_piece, query_piece, size_piece = (
+            output.per_line[name] for name in ("line", "query", "size")
+        )
+        has_layers = output.has_layers
+        # A line's pieces in row order (the source's never change); the layer pieces of the
+        # groups without request_layers columns stay "".
+        slots, layer_slots = [self.source[0]] * len(ROW), [""] * len(ROW)
+        layer_slots[SOURCE] = self.source[1]
         rows: list[str] = []
         numbers: list[int] = []
         slow: list[int] = []
@@ -434,29 +294,49 @@ class FastParser:
             head = query
             if query is not None and ogc.may_place(query):
                 head, place = ogc.split_place(query)
-            req = requests[(method, path, head)]
-            ogc_piece = req[2]
+            req: RequestPieces = requests[(method, path, head)]
+            ogc_piece: Piece = req.ogc
             if place:
-                found: AppMatch | None = req[-1]
+                found = req.match
                 if found is None:  # an odd name: `classify` reads the whole query
                     req = requests[(method, path, query)]
-                    ogc_piece = req[2]
+                    ogc_piece = req.ogc
                 elif (values := placed_values(found, place)) is not None:
-                    ogc_piece = layout.placed_ogc(req, found.ogc, *values)  # type: ignore[arg-type]
-            pieces = (
-                ts,
-                ips[ip],
-                identities[(user, secuser, secname, org, roles)],
-                req,
-                statuses[status],
-                durations[(dur_s, dur_ms, dur_us, dur_up)],
-                referers[referer],
-                agents[agent],
-            )
-            rows.append(row(line_no, pieces, layout.query(query), byte_count(size), ogc_piece))
+                    ogc_piece = placed(req.placing, *values)  # type: ignore[arg-type]
+            number = line_piece(line_no)
+            client: Piece = ips[ip]
+            ident: Piece = identities[(user, secuser, secname, org, roles)]
+            stat: Piece = statuses[status]
+            dur: Piece = durations[(dur_s, dur_ms, dur_us, dur_up)]
+            ua: Piece = agents[agent]
+            referer_piece: Piece = referers[referer]
+            time_piece: Piece = ts.piece
+            request_piece, catalog_piece = req.request, req.catalog
+            slots[TIME] = time_piece[0]
+            slots[LINE] = number
+            slots[CLIENT] = client[0]
+            slots[IDENTITY] = ident[0]
+            slots[REQUEST] = request_piece[0]
+            slots[QUERY] = query_piece(query)
+            slots[OGC] = ogc_piece[0]
+            slots[CATALOG] = catalog_piece[0]
+            slots[STATUS] = stat[0]
+            slots[SIZE] = size_piece(byte_count(size))
+            slots[DURATION] = dur[0]
+            slots[REFERER] = referer_piece[0]
+            slots[AGENT] = ua[0]
+            rows.append(join(slots))
             numbers.append(line_no)
-            if req[4]:
-                layers.append(layer_rows(line_no, pieces))
+            if has_layers and req.layers:
+                layer_slots[TIME] = time_piece[1]
+                layer_slots[LINE] = number
+                layer_slots[IDENTITY] = ident[1]
+                layer_slots[REQUEST] = request_piece[1]
+                layer_slots[OGC] = ogc_piece[1]
+                layer_slots[STATUS] = stat[1]
+                layer_slots[DURATION] = dur[1]
+                layer_slots[AGENT] = ua[1]
+                layers.append(layer_rows(layer_slots, req.layers))
             used.add(time)
         return rows, numbers, slow, layers, used
 

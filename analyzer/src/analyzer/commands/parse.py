@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analyzer.errors import ExitCode, InputError, UsageError
 from analyzer.formats import AUTO, PRESETS, resolve_format
-from analyzer.output import ENCODERS
+from analyzer.outputs import OUTPUTS, PARSE_OUTPUTS
 from analyzer.parallel import parse_parallel, parse_serial
 from analyzer.parsing import ParseSetup, Tally
 from analyzer.privacy import key_from_env
 from analyzer.reader import open_log, read_blocks
+from analyzer.row import Source
 from analyzer.runtime import tune_runtime
 from analyzer.settings import IP_MODES, USER_MODES, SiteConfig
 
@@ -36,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"{AUTO} (default), a preset ({', '.join(PRESETS)}), an nginx log_format string "
         "or an Apache LogFormat string",
     )
-    parser.add_argument("--output", choices=tuple(ENCODERS), default="jsonl")
+    parser.add_argument("--output", choices=PARSE_OUTPUTS, default="jsonl")
     parser.add_argument("--ip-mode", choices=IP_MODES, default="anonymize")
     parser.add_argument("--user-mode", choices=USER_MODES, default="keep")
     parser.add_argument(
@@ -60,7 +61,7 @@ def handle(args: argparse.Namespace) -> int:
     key = key_from_env(os.environ)
     tune_runtime()
     out = sys.stdout.buffer
-    out.write(ENCODERS[args.output]().header())
+    out.write(OUTPUTS[args.output](Source(site.name)).header())
     total, failed = Tally(), 0
     with ExitStack() as stack:
         rejects: TextIO | None = None

@@ -27,7 +27,6 @@ import psycopg
 from psycopg import sql
 
 from analyzer.db import aggregates, connect, ledger, lock, retention, titles
-from analyzer.db.copy import LAYER_COLUMNS, REQUEST_COLUMNS
 from analyzer.db.discover import (
     Candidate,
     candidate_of,
@@ -40,6 +39,7 @@ from analyzer.errors import DatabaseError, InputError
 from analyzer.formats import AUTO, file_format
 from analyzer.parsing import Tally
 from analyzer.progress import Progress
+from analyzer.row import LAYER_COLUMNS, REQUEST_COLUMNS
 from analyzer.settings import Settings, SiteConfig
 
 log = logging.getLogger(__name__)

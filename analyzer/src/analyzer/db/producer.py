@@ -41,13 +41,15 @@ from zoneinfo import ZoneInfo
 from analyzer.clients import classify_agent
 from analyzer.db.discover import Candidate
 from analyzer.errors import AnalyzerError, InputError
-from analyzer.fastpath import CopyLayout, FastParser
+from analyzer.fastpath import FastParser
 from analyzer.formats import AUTO, LogFormat, resolve_format
 from analyzer.interpret import SiteContext
+from analyzer.outputs import CopyOutput
 from analyzer.parallel import CHUNK_SIZE, chunks, widen_pipes
 from analyzer.parsing import LineParser, Tally
 from analyzer.privacy import key_from_env
 from analyzer.reader import open_log, read_blocks
+from analyzer.row import Source
 from analyzer.runtime import tune_runtime
 from analyzer.settings import SiteConfig
 
@@ -102,7 +104,7 @@ def produce(job: ParseJob, worker: int = 0, workers: int = 1) -> Iterator[Batch]
             if parser is None:
                 context = SiteContext.for_site(job.site, key_from_env(os.environ))
                 lines = LineParser(_log_format(job, chunk, worker == 0), context, str(path))
-                parser = FastParser(lines, CopyLayout(job.site.name, job.file_id))
+                parser = FastParser(lines, CopyOutput(Source(job.site.name, job.file_id)))
             if index % workers != worker:
                 continue  # another child's chunk
             parser.lines.line_no = line_no

@@ -1,0 +1,285 @@
+"""The outputs of parsing, each derived from `row.ROW`: COPY rows, JSON lines, CSV.
+
+An output writes each group of fields as one *piece* of text (`Output.piece`), a row as
+its pieces joined (`Output.join`), and for COPY the request_layers rows of a line. The
+fast path caches pieces per raw value (`fastpath`); the line path makes them from a
+`Request` (`Output.encode`); both join them the same way, so they agree by construction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import orjson
+
+from analyzer.record import OgcInfo, Request
+from analyzer.row import (
+    CSV_COLUMNS,
+    LAYERS,
+    PLACING,
+    ROW,
+    Field,
+    Group,
+    Source,
+    group_values,
+    layer_cells,
+    text,
+)
+
+_OGC = next(field for group in ROW for field in group.fields if field.name == "ogc")
+
+
+# A group's text in a row, and in the line's request_layers rows ("" if none). A plain
+# pair: compiled, its items are read as fast as local variables.
+Piece = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class OgcPieces:
+    """The ogc group's text of one description around its placing values (BBOX, WIDTH,
+    HEIGHT), to put a line's own between."""
+
+    before: str
+    after: str
+    layer: str
+
+
+Write = Callable[[Any], str]
+Plan = list[tuple[int, Write]]  # (index of a group's value, how to write it)
+
+
+class Output:
+    """What every output shares: pieces from fields, rows from pieces, in `ROW`'s order.
+
+    A subclass says how it writes one value (`cell_writer`), a nested one (`nested`), and
+    which fields it takes (`writes`); the plans of each group derive from that, once."""
+
+    name: ClassVar[str] = ""
+    ordered = True  # rows come out in line order
+    separator = "\t"
+    has_layers = False
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.plans = {group.name: self._plan(group, self.writes, self.writer) for group in ROW}
+        self.layer_plans = {
+            group.name: self._plan(group, _in_layers, self.layer_writer) if self.has_layers else []
+            for group in ROW
+        }
+        self.per_line = {
+            group.name: self.cell_writer(group.fields[0]) for group in ROW if group.per_line
+        }
+        parts = [part for part in _OGC.nested if self.writes(part)]
+        self.placing = [self.cell_writer(part) for part in parts if part.name in PLACING]
+        self.ogc_parts = [
+            (part, _PLACED if part.name in PLACING else self.cell_writer(part)) for part in parts
+        ]  # fmt: skip
+
+    # How one output writes a value, and joins cells and rows.
+
+    def cell_writer(self, field: Field) -> Write:
+        raise NotImplementedError
+
+    def nested(self, field: Field, cells: list[str] | None) -> str:
+        """The text of a nested field from its parts' cells (None: no value)."""
+        raise NotImplementedError
+
+    def writes(self, field: Field) -> bool:
+        return field.public
+
+    def layer_writer(self, field: Field) -> Write:
+        """How a field is written in request_layers rows (outputs that have them)."""
+        raise NotImplementedError
+
+    def join(self, pieces: Sequence[str]) -> str:
+        """One row (no line end) from its groups' pieces."""
+        return self.separator.join(pieces)
+
+    def header(self) -> bytes:
+        return b""
+
+    def layer_rows(self, layer_pieces: Sequence[str], layers: list[str]) -> str:
+        return ""
+
+    # Derived: the same for every output.
+
+    @staticmethod
+    def _plan(
+        group: Group, takes: Callable[[Field], bool], writer: Callable[[Field], Write]
+    ) -> Plan:
+        return [(index, writer(field)) for index, field in enumerate(group.fields) if takes(field)]
+
+    def writer(self, field: Field) -> Write:
+        """A field's writer; a nested field's writes its parts."""
+        if not field.nested:
+            return self.cell_writer(field)
+        parts = [(part, self.cell_writer(part)) for part in field.nested if self.writes(part)]
+
+        def write_nested(value: Any) -> str:
+            if value is None:
+                return self.nested(field, None)
+            return self.nested(field, [write(part.value(value)) for part, write in parts])
+
+        return write_nested
+
+    def piece(self, group: Group, values: Sequence[Any]) -> Piece:
+        """A group's piece, from its fields' values (in the group's order)."""
+        row = self.separator.join([write(values[i]) for i, write in self.plans[group.name]])
+        layer_plan = self.layer_plans[group.name]
+        return row, "\t".join([write(values[i]) for i, write in layer_plan])
+
+    def ogc_pieces(self, info: OgcInfo) -> OgcPieces:
+        """The ogc group's text of `info` around its placing values, for `placed`."""
+        cells = [write(part.value(info)) for part, write in self.ogc_parts if write is not _PLACED]
+        at = [part.name for part, _ in self.ogc_parts].index(PLACING[0])
+        before, after = self.nested(_OGC, [*cells[:at], _MARK, *cells[at:]]).split(_MARK)
+        layer = self.piece(_OGC_GROUP, (info,))[1]
+        return OgcPieces(before, after, layer)
+
+    def placed(self, ogc: OgcPieces, bbox: list[float] | None, width: int | None,
+               height: int | None) -> Piece:  # fmt: skip
+        """The ogc group's piece with a line's values of the placing parameters."""
+        write_bbox, write_width, write_height = self.placing
+        placing = self.separator.join((write_bbox(bbox), write_width(width), write_height(height)))
+        return ogc.before + placing + ogc.after, ogc.layer
+
+    def encode(self, records: list[Request]) -> tuple[list[str], str]:
+        """The line path: the rows of records (no line end), and their request_layers rows."""
+        rows, layer_rows = [], []
+        for record in records:
+            pieces = [self.piece(group, group_values(group, record, self.source)) for group in ROW]
+            rows.append(self.join([row for row, _ in pieces]))
+            if self.has_layers and record.ogc is not None and record.ogc.layers:
+                layers = [layer for _, layer in pieces]
+                layer_rows.append(self.layer_rows(layers, record.ogc.layers))
+        return rows, "".join(layer_rows)
+
+
+def _in_layers(field: Field) -> bool:
+    return field.in_layers
+
+
+def _placed(value: Any) -> str:
+    raise AssertionError("a placing value is written per line (Output.placed)")
+
+
+_PLACED: Write = _placed
+_MARK = "\0"  # where something goes in a text made around it (COPY and JSON hold no NUL)
+_OGC_GROUP = next(group for group in ROW if _OGC in group.fields)
+
+
+class CopyOutput(Output):
+    """Text COPY rows for analytics.requests and analytics.request_layers.
+
+    Plain string joins: on the hot path several times cheaper than adapting every value
+    through psycopg, and the rows are encoded in the parsing processes."""
+
+    name: ClassVar[str] = "copy"
+    ordered = False  # COPY loads rows in any order
+    has_layers = True
+
+    def cell_writer(self, field: Field) -> Write:
+        return field.cell
+
+    def nested(self, field: Field, cells: list[str] | None) -> str:
+        if cells is None:
+            cells = [part.cell(part.value(None)) for part in field.nested if part.stored]
+        return "\t".join(cells)
+
+    def writes(self, field: Field) -> bool:
+        return field.stored
+
+    def layer_writer(self, field: Field) -> Write:
+        """The layer's own cells go at the mark (`layer_rows`)."""
+        if not field.nested:
+            return field.cell
+        parts = [part for part in field.nested if part.in_layers]
+
+        def write_layer_parts(value: Any) -> str:
+            return "\t".join(
+                [_MARK if part.name == LAYERS else part.cell(part.value(value)) for part in parts]
+            )
+
+        return write_layer_parts
+
+    def layer_rows(self, layer_pieces: Sequence[str], layers: list[str]) -> str:
+        """A row per layer: the line's layer pieces with the layer's cells at the mark."""
+        head, tail = "\t".join([piece for piece in layer_pieces if piece]).split(_MARK)
+        return "".join([f"{head}{layer_cells(layer)}{tail}\n" for layer in layers])
+
+
+class JsonLinesOutput(Output):
+    """``analyzer parse --output jsonl``: one object per line, nested as `Request` is."""
+
+    name: ClassVar[str] = "jsonl"
+    separator = ","
+
+    def cell_writer(self, field: Field) -> Write:
+        key = f'"{field.name}":'
+        if field.cell is not text:
+            return lambda value: f"{key}{value}" if type(value) is int else _json(key, value)
+
+        def write_text(value: str | None) -> str:
+            if value is None:
+                return key + "null"
+            if '"' in value or "\\" in value or not value.isprintable():
+                return _json(key, value)
+            return f'{key}"{value}"'
+
+        return write_text
+
+    def nested(self, field: Field, cells: list[str] | None) -> str:
+        return f'"{field.name}":null' if cells is None else f'"{field.name}":{{{",".join(cells)}}}'
+
+    def join(self, pieces: Sequence[str]) -> str:
+        return "{" + ",".join(pieces) + "}"
+
+
+def _json(key: str, value: Any) -> str:
+    return key + orjson.dumps(value).decode()
+
+
+class CsvOutput(Output):
+    """``analyzer parse --output csv``: a header, then a row per line; nested fields
+    flattened (``ogc_layers``), lists comma-joined, None empty."""
+
+    name: ClassVar[str] = "csv"
+    separator = ","
+
+    def cell_writer(self, field: Field) -> Write:
+        return _csv_cell
+
+    def nested(self, field: Field, cells: list[str] | None) -> str:
+        if cells is None:
+            cells = ["" for part in field.nested if part.public]
+        return ",".join(cells)
+
+    def header(self) -> bytes:
+        return (",".join(map(_csv_quoted, CSV_COLUMNS)) + "\n").encode()
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = ",".join(str(item) for item in value)
+    elif hasattr(value, "isoformat"):
+        value = value.isoformat()
+    return _csv_quoted(str(value).replace(_MARK, ""))  # a decoded %00: no text tool wants it
+
+
+def _csv_quoted(text: str) -> str:
+    """A CSV cell as the csv module writes it (minimal quoting)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([text, ""])
+    return buffer.getvalue()[:-2]
+
+
+OUTPUTS: dict[str, type[Output]] = {
+    output.name: output for output in (JsonLinesOutput, CsvOutput, CopyOutput)
+}
+PARSE_OUTPUTS = ("jsonl", "csv")  # what `analyzer parse --output` writes
