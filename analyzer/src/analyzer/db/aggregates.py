@@ -26,7 +26,7 @@ import psycopg
 
 from analyzer.db import templates
 from analyzer.db.connect import edition
-from analyzer.levels import BY_NAME
+from analyzer.levels import AGGREGATED, BY_NAME, LEVELS, NAMES, Level
 
 RAW_TABLES = ("analytics.requests", "analytics.request_layers")
 # Upper bounds (ms) of the latency histogram bins; one more bin holds what is above.
@@ -158,42 +158,51 @@ def _render(agg: Aggregate, bucket: Callable[[str], str], source: str | None) ->
     ).strip()
 
 
-# The buckets rows in [start, end] touch, in the bucket time zone. Hours widen to whole
-# days where hourly retention has dropped the day's other hours (they are rebuilt from raw
-# rows). Nothing starts before the first whole day the raw retention keeps, nor (monthly)
-# before the first whole month the daily retention keeps: those buckets would be rebuilt
-# from incomplete sources.
-_WINDOWS_SQL = """
+Window = tuple[datetime, datetime]
+
+
+def _window_sql(level: Level) -> str:
+    """The first and last bound of the buckets of ``level`` that rows in [start, end]
+    touch, in the bucket time zone ``tz`` (see `levels.Level` for floor and widen_to)."""
+    assert level.width is not None and level.floor is not None
+    width, floor = level.width, level.floor
+    lo = f"time_bucket('{width}', %(start)s::timestamptz, tz)"
+    hi = f"date_add(time_bucket('{width}', %(end)s::timestamptz, tz), '{width}', tz)"
+    if level.widen_to is not None:
+        whole = level.widen_to
+        kept_from = _first_whole(whole, level.name)
+        first = f"time_bucket('{whole}', %(start)s::timestamptz, tz)"
+        last = f"time_bucket('{whole}', %(end)s::timestamptz, tz)"
+        lo = f"CASE WHEN {first} < {kept_from} THEN {first} ELSE {lo} END"
+        hi = f"CASE WHEN {last} < {kept_from} THEN date_add({last}, '{whole}', tz) ELSE {hi} END"
+    return f"greatest({lo}, {_first_whole(floor.unit, floor.level)}),\n       {hi}"
+
+
+def _first_whole(unit: str, level: str) -> str:
+    """The first whole ``unit`` the retention of ``level`` keeps (NULL keep: none dropped)."""
+    return f"date_add(time_bucket('{unit}', now() - keep_{level}, tz), '{unit}', tz)"
+
+
+def _keep_sql(level: Level) -> str:
+    return (
+        f"max(value) FILTER (WHERE key = 'retention_{level.name}')::interval AS keep_{level.name}"
+    )
+
+
+# Derived from the levels: one pair of bounds per aggregated level, in their order. The
+# retention periods applied last are in analytics.settings (`retention.apply`).
+_KEEPS = ",\n           ".join(_keep_sql(level) for level in LEVELS)
+_BOUNDS = ",\n       ".join(_window_sql(level) for level in AGGREGATED)
+_WINDOWS_SQL = f"""
 WITH s AS (
     SELECT max(value) FILTER (WHERE key = 'bucket_timezone') AS tz,
-           max(value) FILTER (WHERE key = 'retention_raw')::interval AS raw_keep,
-           max(value) FILTER (WHERE key = 'retention_hourly')::interval AS hourly_keep,
-           max(value) FILTER (WHERE key = 'retention_daily')::interval AS daily_keep
+           {_KEEPS}
     FROM analytics.settings
-), b AS (
-    SELECT tz,
-           time_bucket('1 hour', %(start)s::timestamptz, tz) AS hour_lo,
-           time_bucket('1 hour', %(end)s::timestamptz, tz) + INTERVAL '1 hour' AS hour_hi,
-           time_bucket('1 day', %(start)s::timestamptz, tz) AS day_lo,
-           time_bucket('1 day', %(end)s::timestamptz, tz) AS last_day,
-           time_bucket('1 month', %(start)s::timestamptz, tz) AS month_lo,
-           time_bucket('1 month', %(end)s::timestamptz, tz) AS last_month,
-           date_add(time_bucket('1 day', now() - raw_keep, tz), '1 day', tz) AS raw_from,
-           date_add(time_bucket('1 day', now() - hourly_keep, tz), '1 day', tz) AS hourly_from,
-           date_add(time_bucket('1 month', now() - daily_keep, tz), '1 month', tz) AS daily_from
-    FROM s
 )
 SELECT tz,
-       greatest(CASE WHEN day_lo < hourly_from THEN day_lo ELSE hour_lo END, raw_from),
-       CASE WHEN last_day < hourly_from THEN date_add(last_day, '1 day', tz) ELSE hour_hi END,
-       greatest(day_lo, raw_from),
-       date_add(last_day, '1 day', tz),
-       greatest(month_lo, daily_from),
-       date_add(last_month, '1 month', tz)
-FROM b
+       {_BOUNDS}
+FROM s
 """
-
-Window = tuple[datetime, datetime]
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,18 +210,14 @@ class Windows:
     """The buckets to recompute for rows in [start, end], per level (see _WINDOWS_SQL)."""
 
     timezone: str
-    hours: Window
-    days: Window
-    months: Window
+    by_level: dict[str, Window]
 
-    def of(self, agg: Aggregate, *, whole_days: bool = False) -> Window | None:
-        """The window of ``agg``'s level; None when retention leaves nothing to rebuild."""
-        if agg.level == "monthly":
-            lo, hi = self.months
-        elif agg.level == "hourly" and not whole_days:
-            lo, hi = self.hours
-        else:
-            lo, hi = self.days
+    def of(self, level: str, *, at_least: str | None = None) -> Window | None:
+        """The window of ``level``, or of the coarser ``at_least``; None when retention
+        leaves nothing to rebuild."""
+        if at_least is not None and NAMES.index(at_least) > NAMES.index(level):
+            level = at_least
+        lo, hi = self.by_level[level]
         return (lo, hi) if lo < hi else None
 
 
@@ -220,8 +225,8 @@ def windows(conn: psycopg.Connection, start: datetime, end: datetime) -> Windows
     row = conn.execute(_WINDOWS_SQL, {"start": start, "end": end}).fetchone()
     assert row is not None  # an aggregate query always returns one row
     tz, *bounds = row
-    hours, days, months = zip(bounds[::2], bounds[1::2], strict=True)
-    return Windows(tz, hours, days, months)
+    pairs = zip(bounds[::2], bounds[1::2], strict=True)
+    return Windows(tz, {level.name: pair for level, pair in zip(AGGREGATED, pairs, strict=True)})
 
 
 def refresh_rollups(conn: psycopg.Connection, site: str, start: datetime, end: datetime) -> None:
@@ -236,7 +241,7 @@ def refresh_rollups(conn: psycopg.Connection, site: str, start: datetime, end: d
     conn.execute("SELECT analytics.analyze_new_rows(%s, %s)", [start, end])
     with _planner_settings(conn, _REFRESH_SETTINGS):
         for agg in AGGREGATES:
-            window = spans.of(agg)
+            window = spans.of(agg.level)
             if window is not None:
                 _recompute(conn, agg, spans.timezone, site, window)
 
@@ -382,7 +387,7 @@ def _refresh_continuous(conn: psycopg.Connection, start: datetime, end: datetime
     for agg in AGGREGATES:
         # Whole days: a refresh reads raw rows of its window only, and the hour repeated
         # when summer time ends is labelled with a bucket after some of its rows.
-        window = spans.of(agg, whole_days=True)
+        window = spans.of(agg.level, at_least="daily")
         if window is not None:
             # force: rebuild even buckets hourly retention dropped, so that the daily level
             # above is recomputed from complete hours.

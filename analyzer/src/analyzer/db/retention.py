@@ -20,6 +20,10 @@ from analyzer.errors import ConfigError, DatabaseError
 from analyzer.levels import Retention
 
 log = logging.getLogger(__name__)
+# One argument per level, by name (migration 0004 names the parameters after the levels).
+_APPLY_SQL = "SELECT relation, detail FROM analytics.apply_retention({})".format(
+    ", ".join(f"{name} => %({name})s::interval" for name in levels.NAMES)
+)
 
 
 def _source_level(agg: Aggregate) -> str:
@@ -60,11 +64,7 @@ def apply(conn: psycopg.Connection, retention: Retention) -> list[tuple[str, str
     """Apply ``retention``; return (relation, what was done) for each relation touched."""
     check(conn, retention)
     try:
-        rows = conn.execute(
-            "SELECT relation, detail FROM analytics.apply_retention("
-            "%s::interval, %s::interval, %s::interval, %s::interval)",
-            [retention[level] for level in levels.NAMES],
-        ).fetchall()
+        rows = conn.execute(_APPLY_SQL, dict(retention)).fetchall()
     except psycopg.Error as exc:
         raise DatabaseError(f"retention: {exc}") from exc
     for relation, detail in rows:
