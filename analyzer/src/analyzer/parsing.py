@@ -6,7 +6,8 @@ Shared by ``analyzer parse`` and the database load:
     for block in read_blocks(stream, source):
         records, rejects, tally = parser.parse_block(block)  # line numbers run on
 
-or, written by an output (`outputs`) from pieces cached per value, `fastpath.FastParser`.
+or, written by an output (`outputs`) from pieces cached per value, `fastpath.FastParser`
+(see `workers`, `db.batches`).
 
 A bad line never stops a file: it becomes a `Reject` with a reason from a small fixed set
 (``empty``, ``binary``, ``too long``, the format's reasons such as ``no match``...).

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import sys
 from contextlib import ExitStack
+from functools import partial
 from typing import BinaryIO, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analyzer.errors import ExitCode, InputError, UsageError
+from analyzer.fastpath import FastParser
 from analyzer.formats import AUTO, PRESETS, resolve_format
 from analyzer.outputs import OUTPUTS, PARSE_OUTPUTS
-from analyzer.parallel import parse_parallel, parse_serial
-from analyzer.parsing import ParseSetup, Tally
+from analyzer.parsing import Parsed, ParseSetup, Tally
 from analyzer.privacy import key_from_env
 from analyzer.reader import open_log, read_blocks
 from analyzer.row import Source
 from analyzer.runtime import tune_runtime
 from analyzer.settings import IP_MODES, USER_MODES, SiteConfig
+from analyzer.workers import ChunkParser, parse_chunks
+
+AHEAD_PER_JOB = 2  # parsed chunks waiting for the output, per worker
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -83,17 +86,20 @@ def handle(args: argparse.Namespace) -> int:
 def parse_file(
     setup: ParseSetup, output: str, jobs: int, out: BinaryIO, rejects: TextIO | None
 ) -> tuple[Tally, InputError | None]:
-    """Parse one file to `out`; an input error ends the file, after the lines before it."""
+    """Parse one file to `out`; an input error ends the file, after the lines before it.
+    With several jobs, worker processes parse and this one writes."""
     tally = Tally()
+    prepare = partial(_prepared, setup, output)
+    workers = jobs if jobs > 1 else 0
     try:
-        with open_log(setup.source) as stream:
-            blocks = read_blocks(stream, setup.source)
-            first = next(blocks, b"")
-            setup = _resolve_format(setup, first)
-            blocks = itertools.chain((first,), blocks)
-            if jobs > 1:  # the workers write the output
-                return parse_parallel(setup, output, blocks, jobs, out, rejects)
-            for encoded, rejected, counts in parse_serial(setup, output, blocks):
+        with (
+            open_log(setup.source) as stream,
+            parse_chunks(
+                setup.source, read_blocks(stream, setup.source), prepare, workers,
+                ahead=AHEAD_PER_JOB * jobs,
+            ) as results,
+        ):  # fmt: skip
+            for encoded, rejected, counts in results:
                 out.write(encoded)
                 tally.add(counts)
                 if rejects is not None:
@@ -101,6 +107,23 @@ def parse_file(
     except InputError as exc:
         return tally, exc
     return tally, None
+
+
+def _prepared(setup: ParseSetup, output: str, head: bytes) -> ChunkParser[Parsed]:
+    return chunk_parser(_resolve_format(setup, head), output)
+
+
+def chunk_parser(setup: ParseSetup, output: str) -> ChunkParser[Parsed]:
+    """Parses the chunks of one input into `output` (`outputs`), by the fast path."""
+    lines = setup.parser()
+    blocks = FastParser(lines, OUTPUTS[output](Source(setup.site.name)))
+
+    def parse(chunk: bytes, line_no: int) -> Parsed:
+        lines.line_no = line_no
+        encoded = blocks.parse_block(chunk)
+        return encoded.rows.encode(), encoded.rejects, encoded.tally
+
+    return parse
 
 
 def _resolve_format(setup: ParseSetup, first_block: bytes) -> ParseSetup:

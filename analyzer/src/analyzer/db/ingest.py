@@ -27,6 +27,7 @@ import psycopg
 from psycopg import sql
 
 from analyzer.db import aggregates, connect, ledger, lock, retention, titles
+from analyzer.db.batches import ParseJob, parse_batches
 from analyzer.db.discover import (
     Candidate,
     candidate_of,
@@ -34,7 +35,6 @@ from analyzer.db.discover import (
     content_size,
     source_problem,
 )
-from analyzer.db.producer import ParseJob, parse_in_children, warm_up
 from analyzer.errors import DatabaseError, InputError
 from analyzer.formats import AUTO, file_format
 from analyzer.parsing import Tally
@@ -216,7 +216,6 @@ class _Loader:
         self.progress = progress
         self.report = RunReport()
         self.raw_cutoff = _raw_cutoff(conn, settings.retention["raw"])
-        self.warm = False  # whether the parsers' shared tables are loaded (warm_up)
         self.unsummarized: tuple[datetime, datetime] | None = None  # the last load's span
 
     def new_files(self, site: SiteConfig) -> Iterator[Candidate]:
@@ -255,9 +254,6 @@ class _Loader:
 
         ``forget``: the ledger id of the file's earlier load, whose rows the same
         transaction removes (a reload: on failure, the earlier load stays)."""
-        if not self.warm:  # only when there is something to parse: reruns stay quick
-            warm_up()
-            self.warm = True
         self._summarize_last_load()
         report = FileReport(site.name, candidate.path)
         # Named after the content too: tomorrow's access.log.1 must not overwrite today's.
@@ -355,7 +351,7 @@ def load_file(
 
     One connection runs one COPY at a time: the requests stream in until the layer rows
     waiting in memory reach LAYER_SEGMENT_BYTES, then those are copied, and so on. The
-    server copies layer rows while the children go on parsing (producer._ReadAhead).
+    server copies layer rows while the workers go on parsing (`batches`).
     """
     totals, tally, done = ledger.FileTotals(), Tally(), 0
     size = content_size(job.candidate.path)
@@ -365,7 +361,7 @@ def load_file(
         conn.cursor() as cur,
         _RejectsFile(rejects_path) as rejects,
         _timed(f"{path}: parsed and copied"),
-        parse_in_children(job, size) as batches,
+        parse_batches(job, size) as batches,
     ):
         finished = False
         while not finished:
