@@ -40,7 +40,7 @@ from analyzer.formats.regex import (
     text_or_none,
 )
 from analyzer.interpret import split_target
-from analyzer.outputs import OgcPieces, Output, Piece
+from analyzer.outputs import LAYER_GROUPS, OgcPieces, Output, Piece
 from analyzer.parsing import LineParser, Reject, Tally, split_block, suspect
 from analyzer.reader import MAX_LINE
 from analyzer.record import Request
@@ -70,6 +70,19 @@ DURATION: Final = _SLOTS["duration"]
 REFERER: Final = _SLOTS["referer"]
 AGENT: Final = _SLOTS["agent"]
 
+# The same for a request_layers row, whose pieces are those of the groups that have
+# request_layers columns (`outputs.LAYER_GROUPS`).
+_LAYER_SLOTS: Final = {name: index for index, name in enumerate(LAYER_GROUPS)}
+L_TIME: Final = _LAYER_SLOTS["time"]
+L_SOURCE: Final = _LAYER_SLOTS["source"]
+L_LINE: Final = _LAYER_SLOTS["line"]
+L_IDENTITY: Final = _LAYER_SLOTS["identity"]
+L_REQUEST: Final = _LAYER_SLOTS["request"]
+L_OGC: Final = _LAYER_SLOTS["ogc"]
+L_STATUS: Final = _LAYER_SLOTS["status"]
+L_DURATION: Final = _LAYER_SLOTS["duration"]
+L_AGENT: Final = _LAYER_SLOTS["agent"]
+
 
 @dataclass(slots=True)
 class Encoded:
@@ -86,7 +99,9 @@ class Encoded:
 
 @dataclass(frozen=True, slots=True)
 class TimePieces:
-    piece: Piece
+    # Pieces are typed `tuple` here: compiled, a `Piece` attribute would be kept unboxed
+    # and boxed again into a new tuple on every read, that is on every line.
+    piece: tuple
     ts: datetime
 
 
@@ -94,11 +109,11 @@ class TimePieces:
 class RequestPieces:
     """The pieces a method, path and query (cut of its placing parameters) give."""
 
-    request: Piece
-    ogc: Piece
-    catalog: Piece
+    request: tuple
+    ogc: tuple
+    catalog: tuple
     placing: OgcPieces | None  # the OGC description's cells, for the line's placing values
-    layers: list[str]
+    layer_cells: list[str]  # each layer's cells in its request_layers row (COPY only)
     match: AppMatch | None  # None when the query has an odd name: the line reads it whole
 
 
@@ -112,9 +127,10 @@ class PieceMaker:
         self.read_time = parser.fmt.read_time
         self.site = parser.site
         self.output = output
+        self.pieces = output.pieces
 
     def _piece(self, group: str, *values: Any) -> Piece:
-        return self.output.piece(BY_NAME[group], values)
+        return self.pieces[group](values)
 
     def time(self, time: str) -> TimePieces | bool:
         try:
@@ -141,7 +157,7 @@ class PieceMaker:
             self._piece("ogc", info),
             self._piece("catalog", match.catalog, match.action),
             None if info is None else self.output.ogc_pieces(info),
-            [] if info is None else info.layers,
+            [] if info is None else self.output.layer_cells(info.layers),
             None if odd else match,
         )
 
@@ -252,11 +268,9 @@ class FastParser:
         line_piece, query_piece, size_piece = (
             output.per_line[name] for name in ("line", "query", "size")
         )
-        has_layers = output.has_layers
-        # A line's pieces in row order (the source's never change); the layer pieces of the
-        # groups without request_layers columns stay "".
-        slots, layer_slots = [self.source[0]] * len(ROW), [""] * len(ROW)
-        layer_slots[SOURCE] = self.source[1]
+        # A line's pieces in row order, and in request_layers order (the source's never
+        # change).
+        slots, layer_slots = [self.source[0]] * len(ROW), [self.source[1]] * len(LAYER_GROUPS)
         rows: list[str] = []
         numbers: list[int] = []
         slow: list[int] = []
@@ -295,7 +309,7 @@ class FastParser:
             if query is not None and ogc.may_place(query):
                 head, place = ogc.split_place(query)
             req: RequestPieces = requests[(method, path, head)]
-            ogc_piece: Piece = req.ogc
+            ogc_piece: tuple = req.ogc
             if place:
                 found = req.match
                 if found is None:  # an odd name: `classify` reads the whole query
@@ -304,13 +318,13 @@ class FastParser:
                 elif (values := placed_values(found, place)) is not None:
                     ogc_piece = placed(req.placing, *values)  # type: ignore[arg-type]
             number = line_piece(line_no)
-            client: Piece = ips[ip]
-            ident: Piece = identities[(user, secuser, secname, org, roles)]
-            stat: Piece = statuses[status]
-            dur: Piece = durations[(dur_s, dur_ms, dur_us, dur_up)]
-            ua: Piece = agents[agent]
-            referer_piece: Piece = referers[referer]
-            time_piece: Piece = ts.piece
+            client: tuple = ips[ip]
+            ident: tuple = identities[(user, secuser, secname, org, roles)]
+            stat: tuple = statuses[status]
+            dur: tuple = durations[(dur_s, dur_ms, dur_us, dur_up)]
+            ua: tuple = agents[agent]
+            referer_piece: tuple = referers[referer]
+            time_piece: tuple = ts.piece
             request_piece, catalog_piece = req.request, req.catalog
             slots[TIME] = time_piece[0]
             slots[LINE] = number
@@ -327,16 +341,16 @@ class FastParser:
             slots[AGENT] = ua[0]
             rows.append(join(slots))
             numbers.append(line_no)
-            if has_layers and req.layers:
-                layer_slots[TIME] = time_piece[1]
-                layer_slots[LINE] = number
-                layer_slots[IDENTITY] = ident[1]
-                layer_slots[REQUEST] = request_piece[1]
-                layer_slots[OGC] = ogc_piece[1]
-                layer_slots[STATUS] = stat[1]
-                layer_slots[DURATION] = dur[1]
-                layer_slots[AGENT] = ua[1]
-                layers.append(layer_rows(layer_slots, req.layers))
+            if req.layer_cells:
+                layer_slots[L_TIME] = time_piece[1]
+                layer_slots[L_LINE] = number
+                layer_slots[L_IDENTITY] = ident[1]
+                layer_slots[L_REQUEST] = request_piece[1]
+                layer_slots[L_OGC] = ogc_piece[1]
+                layer_slots[L_STATUS] = stat[1]
+                layer_slots[L_DURATION] = dur[1]
+                layer_slots[L_AGENT] = ua[1]
+                layers.append(layer_rows(layer_slots, req.layer_cells))
             used.add(time)
         return rows, numbers, slow, layers, used
 

@@ -65,11 +65,9 @@ class Output:
 
     def __init__(self, source: Source) -> None:
         self.source = source
-        self.plans = {group.name: self._plan(group, self.writes, self.writer) for group in ROW}
-        self.layer_plans = {
-            group.name: self._plan(group, _in_layers, self.layer_writer) if self.has_layers else []
-            for group in ROW
-        }
+        # Per group, how its piece is written from its values: run once per distinct value
+        # on the fast path, once per line on the line path.
+        self.pieces = {group.name: self._piece_writer(group) for group in ROW}
         self.per_line = {
             group.name: self.cell_writer(group.fields[0]) for group in ROW if group.per_line
         }
@@ -102,7 +100,13 @@ class Output:
     def header(self) -> bytes:
         return b""
 
-    def layer_rows(self, layer_pieces: Sequence[str], layers: list[str]) -> str:
+    def layer_cells(self, layers: list[str]) -> list[str]:
+        """The cells of each layer in its request_layers row (none: no such rows)."""
+        return []
+
+    def layer_rows(self, layer_pieces: Sequence[str], cells: list[str]) -> str:
+        """The request_layers rows of a line: its groups' layer pieces (`LAYER_GROUPS`)
+        with each layer's `layer_cells`."""
         return ""
 
     # Derived: the same for every output.
@@ -128,9 +132,21 @@ class Output:
 
     def piece(self, group: Group, values: Sequence[Any]) -> Piece:
         """A group's piece, from its fields' values (in the group's order)."""
-        row = self.separator.join([write(values[i]) for i, write in self.plans[group.name]])
-        layer_plan = self.layer_plans[group.name]
-        return row, "\t".join([write(values[i]) for i, write in layer_plan])
+        return self.pieces[group.name](values)
+
+    def _piece_writer(self, group: Group) -> Callable[[Sequence[Any]], Piece]:
+        plan = self._plan(group, self.writes, self.writer)
+        layer_plan = self._plan(group, _in_layers, self.layer_writer) if self.has_layers else []
+        if len(plan) == 1 and not layer_plan:  # most groups: no list, no join
+            [(index, write)] = plan
+            return lambda values: (write(values[index]), "")
+        separator = self.separator
+
+        def write_piece(values: Sequence[Any]) -> Piece:
+            row = separator.join([write(values[i]) for i, write in plan])
+            return row, "\t".join([write(values[i]) for i, write in layer_plan])
+
+        return write_piece
 
     def ogc_pieces(self, info: OgcInfo) -> OgcPieces:
         """The ogc group's text of `info` around its placing values, for `placed`."""
@@ -154,8 +170,10 @@ class Output:
             pieces = [self.piece(group, group_values(group, record, self.source)) for group in ROW]
             rows.append(self.join([row for row, _ in pieces]))
             if self.has_layers and record.ogc is not None and record.ogc.layers:
-                layers = [layer for _, layer in pieces]
-                layer_rows.append(self.layer_rows(layers, record.ogc.layers))
+                layer_pieces = [pieces[index][1] for index in _LAYER_INDEXES]
+                layer_rows.append(
+                    self.layer_rows(layer_pieces, self.layer_cells(record.ogc.layers))
+                )
         return rows, "".join(layer_rows)
 
 
@@ -170,6 +188,9 @@ def _placed(value: Any) -> str:
 _PLACED: Write = _placed
 _MARK = "\0"  # where something goes in a text made around it (COPY and JSON hold no NUL)
 _OGC_GROUP = next(group for group in ROW if _OGC in group.fields)
+# The groups with request_layers columns, in row order: a request_layers row's pieces.
+LAYER_GROUPS = tuple(group.name for group in ROW if any(f.in_layers for f in group.fields))
+_LAYER_INDEXES = [index for index, group in enumerate(ROW) if group.name in LAYER_GROUPS]
 
 
 class CopyOutput(Output):
@@ -206,10 +227,13 @@ class CopyOutput(Output):
 
         return write_layer_parts
 
-    def layer_rows(self, layer_pieces: Sequence[str], layers: list[str]) -> str:
+    def layer_cells(self, layers: list[str]) -> list[str]:
+        return [layer_cells(layer) for layer in layers]
+
+    def layer_rows(self, layer_pieces: Sequence[str], cells: list[str]) -> str:
         """A row per layer: the line's layer pieces with the layer's cells at the mark."""
-        head, tail = "\t".join([piece for piece in layer_pieces if piece]).split(_MARK)
-        return "".join([f"{head}{layer_cells(layer)}{tail}\n" for layer in layers])
+        head, tail = "\t".join(layer_pieces).split(_MARK)
+        return "".join([f"{head}{layer}{tail}\n" for layer in cells])
 
 
 class JsonLinesOutput(Output):

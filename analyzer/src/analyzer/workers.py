@@ -24,9 +24,11 @@ exit. With ``workers=0`` the chunks are parsed in the calling process, one after
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import itertools
 import multiprocessing
+import os
 import queue
 import signal
 import threading
@@ -44,6 +46,9 @@ from analyzer.runtime import tune_runtime
 CHUNK_SIZE = 128 << 10  # less in flight: 256 KiB cost 20 MB more, 1 MiB 80 MB, at the same speed
 PIPE_SIZE = 1 << 20  # a pipe between two processes: neither waits on every step of the other
 WARM_UP_BYTES = 64 << 10  # of the first chunk, parsed before the fork
+WRITES_AHEAD = 3  # results a worker holds while it waits for its turn to write them
+_TOKEN = b"t"
+_PR_SET_PDEATHSIG = 1  # prctl(2)
 _FORK = multiprocessing.get_context("fork")  # the workers inherit the prepared parser
 
 R = TypeVar("R")
@@ -82,21 +87,28 @@ def parse_chunks(
     prepare: Callable[[bytes], ChunkParser[R]],
     workers: int,
     ahead: int = 4,
+    write: Callable[[R], R] | None = None,
 ) -> Iterator[Iterator[R]]:
     """The results of `prepare(first_chunk)` on every chunk of `blocks`, in input order,
     from `workers` forked processes (none: in this one). ``prepare`` gets b"" for empty
     input. An InputError (damaged input, a failed worker) comes after the results before
-    it; ``ahead`` results at most wait for the caller."""
+    it; ``ahead`` results at most wait for the caller.
+
+    With ``write``, each result is first given to it where it was made, in input order
+    and one process at a time (a token goes round the workers), and what it returns
+    reaches the caller: output written to a file by the workers never crosses a pipe."""
     pieces = chunks(blocks)
     first = next(pieces, None)
     parse = prepare(b"" if first is None else first[0])
     if first is None:
         yield iter(())
     elif workers < 1:
-        yield itertools.starmap(parse, itertools.chain([first], pieces))
+        results: Iterator[R] = itertools.starmap(parse, itertools.chain([first], pieces))
+        yield results if write is None else map(write, results)
     else:
         parse(first[0][: first[0].rfind(b"\n", 0, WARM_UP_BYTES) + 1], 0)  # lazy tables loaded
-        with _Workers(source, parse, workers, itertools.chain([first], pieces), ahead) as results:
+        pending = itertools.chain([first], pieces)
+        with _Workers(source, parse, workers, pending, ahead, write) as results:
             yield results
 
 
@@ -130,11 +142,16 @@ class _Workers(Generic[R]):
         count: int,
         pieces: Iterator[tuple[bytes, int]],
         ahead: int,
+        write: Callable[[R], R] | None,
     ) -> None:
         self.source = source
-        # Per worker: chunks in (its end, ours), results back (ours, its end).
+        self.write = write
+        self.parent = os.getpid()
+        # Per worker: chunks in (its end, ours), results back (ours, its end), and with
+        # `write` the token: worker i waits for it on turns[i], passes it on turns[i + 1].
         self.chunk_pipes = [_FORK.Pipe(duplex=False) for _ in range(count)]
         self.result_pipes = [_FORK.Pipe(duplex=False) for _ in range(count)]
+        self.turns = [os.pipe() for _ in range(count)] if write is not None else []
         widen_pipes(reader for reader, _ in (*self.chunk_pipes, *self.result_pipes))
         self.processes = [
             _FORK.Process(
@@ -149,6 +166,11 @@ class _Workers(Generic[R]):
         ):
             theirs.close()
             their_results.close()
+        if self.turns:
+            os.write(self.turns[0][1], _TOKEN)  # the first chunk's worker goes first
+            for read, write_end in self.turns:
+                os.close(read)
+                os.close(write_end)
         self.receivers = [ours for ours, _ in self.result_pipes]
         self.dealer = _Dealer(pieces, [ours for _, ours in self.chunk_pipes])
         self.ahead = _ReadAhead(self._in_order(), ahead)
@@ -176,25 +198,37 @@ class _Workers(Generic[R]):
                 process.join()
 
     def _work(self, parse: ChunkParser[R], index: int) -> None:
-        """A worker: parse each chunk dealt to it, send back each result, then _End."""
+        """A worker: parse each chunk dealt to it, send back each result (with `write`:
+        what it leaves, once written in turn), then _End."""
         chunks_in, results = self._keep_own_ends(index)
+        _die_with(self.parent)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what a ^C means
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         tune_runtime()
+        in_turn = None
+        if self.write is not None:
+            in_turn = _InTurn(self.write, results.send, *self._own_turns(index))
+        send = results.send if in_turn is None else in_turn.put
         try:
             while True:
                 try:
                     chunk, line_no = chunks_in.recv()
                 except EOFError:
                     break
-                results.send(parse(chunk, line_no))
+                send(parse(chunk, line_no))
+            if in_turn is not None:
+                in_turn.close()
             results.send(_End())
+            return
         except (BrokenPipeError, ConnectionResetError):
             return  # the parent is gone, or gave up on this input
         except AnalyzerError as exc:
-            results.send(_Failed(f"parse {index + 1}: {exc}"))
+            failure = f"parse {index + 1}: {exc}"
         except Exception:
-            results.send(_Failed(f"parse {index + 1} crashed:\n{traceback.format_exc()}"))
+            failure = f"parse {index + 1} crashed:\n{traceback.format_exc()}"
+        if in_turn is not None:
+            in_turn.stop()  # what it holds goes first, and nothing after our message
+        results.send(_Failed(failure))
 
     def _keep_own_ends(self, index: int) -> tuple[Connection, Connection]:
         """Close every pipe end the fork copied but worker ``index``'s own: one left open
@@ -209,6 +243,17 @@ class _Workers(Generic[R]):
                 chunk_in.close()
                 result_out.close()
         return self.chunk_pipes[index][0], self.result_pipes[index][1]
+
+    def _own_turns(self, index: int) -> tuple[int, int]:
+        """Worker ``index``'s token ends (its own, the next worker's); the others closed,
+        so that a dead worker's next one sees EOF instead of waiting forever."""
+        after = (index + 1) % len(self.turns)
+        for number, (read, write_end) in enumerate(self.turns):
+            if number != index:
+                os.close(read)
+            if number != after:
+                os.close(write_end)
+        return self.turns[index][0], self.turns[after][1]
 
     def _in_order(self) -> Iterator[R]:
         """Result 0 from worker 0, result 1 from worker 1, ... until a worker has no more;
@@ -231,6 +276,68 @@ class _Workers(Generic[R]):
         self.dealer.join()
         if self.dealer.error is not None:
             raise self.dealer.error
+
+
+class _InTurn(Generic[R]):
+    """Gives a worker's results to `write` each when the token comes, then sends what it
+    returns: from a thread, so that the worker parses on while it waits."""
+
+    def __init__(
+        self, write: Callable[[R], R], send: Callable[[R], None], my_turn: int, next_turn: int
+    ) -> None:
+        self.write, self.send = write, send
+        self.my_turn, self.next_turn = my_turn, next_turn
+        self.queue: queue.Queue[R | None] = queue.Queue(WRITES_AHEAD)
+        self.error: Exception | None = None
+        self.thread = threading.Thread(target=self._run, name="in turn", daemon=True)
+        self.thread.start()
+
+    def put(self, result: R) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(result)
+
+    def close(self) -> None:
+        """Once everything put is written and sent."""
+        self.stop()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+
+    def _run(self) -> None:
+        try:
+            while (result := self.queue.get()) is not None:
+                if os.read(self.my_turn, 1) != _TOKEN:
+                    raise InputError("stopped: the worker before it ended unexpectedly")
+                left = self.write(result)
+                # A closed pipe: the next worker is done, its chunks were all before ours.
+                with contextlib.suppress(BrokenPipeError):
+                    os.write(self.next_turn, _TOKEN)
+                self.send(left)
+        except Exception as exc:
+            self.error = exc
+            while self.queue.get() is not None:  # so that `put` never waits forever
+                pass
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when its parent dies (Linux): a worker blocked on
+    a pipe nobody reads (its output, with `write`) would never see it otherwise."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before that
+        os._exit(1)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """All of ``data`` to file descriptor ``fd`` (a pipe may take less at a time)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 class _Dealer:

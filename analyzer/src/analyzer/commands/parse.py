@@ -20,7 +20,7 @@ from analyzer.reader import open_log, read_blocks
 from analyzer.row import Source
 from analyzer.runtime import tune_runtime
 from analyzer.settings import IP_MODES, USER_MODES, SiteConfig
-from analyzer.workers import ChunkParser, parse_chunks
+from analyzer.workers import ChunkParser, parse_chunks, write_all
 
 AHEAD_PER_JOB = 2  # parsed chunks waiting for the output, per worker
 
@@ -87,26 +87,35 @@ def parse_file(
     setup: ParseSetup, output: str, jobs: int, out: BinaryIO, rejects: TextIO | None
 ) -> tuple[Tally, InputError | None]:
     """Parse one file to `out`; an input error ends the file, after the lines before it.
-    With several jobs, worker processes parse and this one writes."""
+    With several jobs, worker processes parse, and write their output in turn."""
     tally = Tally()
     prepare = partial(_prepared, setup, output)
-    workers = jobs if jobs > 1 else 0
+    out.flush()  # the workers write to the files themselves
+    if rejects is not None:
+        rejects.flush()
+    write = partial(_write, out.fileno(), None if rejects is None else rejects.fileno())
     try:
         with (
             open_log(setup.source) as stream,
             parse_chunks(
-                setup.source, read_blocks(stream, setup.source), prepare, workers,
-                ahead=AHEAD_PER_JOB * jobs,
+                setup.source, read_blocks(stream, setup.source), prepare,
+                workers=jobs if jobs > 1 else 0, ahead=AHEAD_PER_JOB * jobs, write=write,
             ) as results,
         ):  # fmt: skip
-            for encoded, rejected, counts in results:
-                out.write(encoded)
+            for _, _, counts in results:
                 tally.add(counts)
-                if rejects is not None:
-                    rejects.writelines(f"{reject}\n" for reject in rejected)
     except InputError as exc:
         return tally, exc
     return tally, None
+
+
+def _write(out: int, rejects: int | None, parsed: Parsed) -> Parsed:
+    """A chunk's output and rejects written (in input order); its counts are left."""
+    encoded, rejected, tally = parsed
+    write_all(out, encoded)
+    if rejects is not None and rejected:
+        write_all(rejects, "".join([f"{reject}\n" for reject in rejected]).encode())
+    return b"", [], tally
 
 
 def _prepared(setup: ParseSetup, output: str, head: bytes) -> ChunkParser[Parsed]:

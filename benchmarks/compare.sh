@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The code of a commit against the working tree's, side by side in the same run.
+#
+#   benchmarks/compare.sh REV [LINES [ROUNDS]]   (defaults 1000000 and 3; needs ./stack up)
+#
+# REV is checked out into .local/bench-compare/REV and its hot path compiled as the stack
+# compiles ours (analyzer/setup.py); both run from the project venv. Each round runs, for
+# GoAccess once, then for REV and for the working tree in turn:
+#   parse-1, parse-2   `analyzer parse` of a LINES-line nginx day to JSON lines, 1 and 2 jobs;
+#   run                `analyzer run` loading it into a new, empty, migrated database.
+# Prints the median wall and CPU seconds of each, each one's ratio to GoAccess's lines/s,
+# and after/before. The machine is shared and noisy: trust the ratios, and the spread.
+set -euo pipefail
+
+# shellcheck source=benchmarks/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+REV="${1:?usage: benchmarks/compare.sh REV [LINES [ROUNDS]]}"
+LINES="${2:-1000000}"
+ROUNDS="${3:-3}"
+WORK="$ROOT/.local/bench-compare"
+LOG="$WORK/site/access.log.1"
+DB="bench_compare"
+load_stack_env
+command -v goaccess >/dev/null || { say "GoAccess is missing: apt-get install goaccess"; exit 1; }
+
+commit="$(git -C "$ROOT" rev-parse --short "$REV")"
+BEFORE="$WORK/$commit"
+if [[ ! -e "$BEFORE/.built" ]]; then
+    say "building $commit into $BEFORE"
+    rm -rf "$BEFORE"
+    git -C "$ROOT" worktree add --force --detach "$BEFORE" "$commit" >/dev/null
+    (cd "$BEFORE/analyzer" && "$PY" setup.py -q build_ext --inplace) >"$WORK/build.log" 2>&1
+    touch "$BEFORE/.built"
+fi
+
+mkdir -p "$WORK/site"
+if [[ ! -s "$LOG" || "$(cat "$WORK/lines" 2>/dev/null)" != "$LINES day" ]]; then
+    say "generating $LINES nginx lines into $LOG"
+    "$ANALYZER" generate --single "$LOG" --format nginx --lines "$LINES" --days 1 --seed 7 \
+        >/dev/null
+    echo "$LINES day" >"$WORK/lines"
+fi
+trap 'drop_database "$DB"' EXIT
+cat >"$WORK/config.yaml" <<YAML
+database_url: '$(url_for "$ANALYZER_DATABASE_URL" "$DB")'
+state_dir: $WORK/state
+sites:
+  - name: bench
+    logs:
+      - path: $WORK/site/access.log
+        format: nginx
+YAML
+cat "$LOG" >/dev/null  # every run starts from the page cache
+
+side() {  # side before|after NAME -- COMMAND...: measured with that side's code
+    local which="$1" name="$2"
+    shift 3
+    if [[ "$which" == before ]]; then
+        PYTHONPATH="$BEFORE/analyzer/src" measure "before:$name" -- "$@"
+    else
+        measure "after:$name" -- "$@"
+    fi
+}
+
+results=()
+for ((round = 1; round <= ROUNDS; round++)); do
+    say "round $round of $ROUNDS"
+    results+=("$(measure goaccess -- goaccess "$LOG" --no-progress --no-global-config \
+        --log-format='%h %^[%d:%t %^] "%r" %s %b "%R" "%u" %T' \
+        --date-format='%d/%b/%Y' --time-format='%T' -o "$WORK/goaccess.json")")
+    for which in before after; do
+        for jobs in 1 2; do
+            results+=("$(side "$which" "parse-$jobs" -- "$ANALYZER" parse "$LOG" --site bench \
+                --format nginx --jobs "$jobs")")
+        done
+        if [[ "$which" == before ]]; then  # migrated by the side's own code
+            PYTHONPATH="$BEFORE/analyzer/src" fresh_database "$DB"
+        else
+            fresh_database "$DB"
+        fi
+        rm -rf "$WORK/state"
+        results+=("$(side "$which" run -- "$ANALYZER" run --config "$WORK/config.yaml")")
+    done
+done
+
+"$PY" - "$LINES" "$commit" "${results[@]}" <<'PY'
+import os, statistics, sys
+from collections import defaultdict
+
+lines, commit = int(sys.argv[1]), sys.argv[2]
+runs = defaultdict(list)
+for row in sys.argv[3:]:
+    name, wall, cpu, _rss, _pss = row.split()
+    runs[name].append((float(wall), float(cpu)))
+median = {name: (statistics.median(w for w, _ in r), statistics.median(c for _, c in r))
+          for name, r in runs.items()}
+goaccess = median["goaccess"][0]
+print(f"\n{'':16} {'wall s':>8} {'CPU s':>8} {'x goaccess':>10}   walls")
+for name, (wall, cpu) in median.items():
+    walls = " ".join(f"{w:.1f}" for w, _ in runs[name])
+    print(f"{name:16} {wall:8.1f} {cpu:8.1f} {goaccess / wall:10.2f}   {walls}")
+print(f"\nafter / before ({commit}), medians:")
+for what in ("parse-1", "parse-2", "run"):
+    (bw, bc), (aw, ac) = median[f"before:{what}"], median[f"after:{what}"]
+    print(f"  {what:8} wall {aw / bw:5.2f}   CPU {ac / bc:5.2f}")
+load = " ".join(open("/proc/loadavg").read().split()[:3])
+print(f"\n{lines} lines, {len(runs['goaccess'])} rounds, {os.cpu_count()} cores, load {load}")
+PY
