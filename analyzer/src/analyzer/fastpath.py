@@ -264,7 +264,7 @@ class FastParser:
             self.caches
         )
         output = self.output
-        join, layer_rows, placed = output.join, output.layer_rows, output.placed
+        join, layer_rows, placed = output.separator.join, output.layer_rows, output.placed
         line_piece, query_piece, size_piece = (
             output.per_line[name] for name in ("line", "query", "size")
         )

@@ -62,12 +62,18 @@ class Output:
     ordered = True  # rows come out in line order
     separator = "\t"
     has_layers = False
+    opening = closing = ""  # around a row
 
     def __init__(self, source: Source) -> None:
         self.source = source
         # Per group, how its piece is written from its values: run once per distinct value
         # on the fast path, once per line on the line path.
         self.pieces = {group.name: self._piece_writer(group) for group in ROW}
+        if self.opening or self.closing:  # in the first and last pieces: a row is one join
+            assert not (ROW[0].per_line or ROW[-1].per_line), "a row opens and closes cached"
+            first, last = self.pieces[ROW[0].name], self.pieces[ROW[-1].name]
+            self.pieces[ROW[0].name] = lambda values: _opened(self.opening, first(values))
+            self.pieces[ROW[-1].name] = lambda values: _closed(last(values), self.closing)
         self.per_line = {
             group.name: self.cell_writer(group.fields[0]) for group in ROW if group.per_line
         }
@@ -177,6 +183,14 @@ class Output:
         return rows, "".join(layer_rows)
 
 
+def _opened(opening: str, piece: Piece) -> Piece:
+    return opening + piece[0], piece[1]
+
+
+def _closed(piece: Piece, closing: str) -> Piece:
+    return piece[0] + closing, piece[1]
+
+
 def _in_layers(field: Field) -> bool:
     return field.in_layers
 
@@ -241,6 +255,7 @@ class JsonLinesOutput(Output):
 
     name: ClassVar[str] = "jsonl"
     separator = ","
+    opening, closing = "{", "}"
 
     def cell_writer(self, field: Field) -> Write:
         key = f'"{field.name}":'
@@ -258,9 +273,6 @@ class JsonLinesOutput(Output):
 
     def nested(self, field: Field, cells: list[str] | None) -> str:
         return f'"{field.name}":null' if cells is None else f'"{field.name}":{{{",".join(cells)}}}'
-
-    def join(self, pieces: Sequence[str]) -> str:
-        return "{" + ",".join(pieces) + "}"
 
 
 def _json(key: str, value: Any) -> str:
