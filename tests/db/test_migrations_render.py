@@ -21,7 +21,10 @@ def _rendered(edition: str) -> str:
 
 def test_timescale_edition_has_the_writer_create_continuous_aggregates_without_policies():
     sql = _rendered("timescale")
-    created = sql.split("SET LOCAL ROLE analytics_writer;", 1)[1].split("RESET ROLE;", 1)[0]
+    created = "".join(  # what each migration creates as the writer
+        part.split("RESET ROLE;", 1)[0]
+        for part in sql.split("SET LOCAL ROLE analytics_writer;")[1:]
+    )
     for agg in AGGREGATES:
         name = f"analytics.{agg.name}"
         assert re.search(
@@ -76,11 +79,14 @@ def test_an_amended_migration_renders_for_the_apache_edition_as_it_did(version):
 
 
 def test_a_new_aggregate_leaves_every_earlier_migration_as_it_rendered(monkeypatch):
+    """An aggregate that the next migration would add."""
+    latest = migrate.available()[-1].version
+    following = f"{int(latest) + 1:04d}"
     later = Aggregate(
-        "requests_weekly", "daily", "requests_rollup.sql", "analytics.requests_daily", "0011"
+        "requests_weekly", "daily", "requests_rollup.sql", "analytics.requests_daily", following
     )
     monkeypatch.setattr(aggregates, "AGGREGATES", (*AGGREGATES, later))
-    assert later in aggregates_until("0011") and later not in aggregates_until("0010")
+    assert later in aggregates_until(following) and later not in aggregates_until(latest)
     pinned = _pinned()
     context = template_context("timescale", "Europe/Paris")
     for m in migrate.available():

@@ -25,6 +25,16 @@ RANGE_DATASETS = [
     ("layers_range", "layers_daily", "sum(requests), sum(lat_le_100ms), max(duration_ms_max)"),
     ("users_range", "users_daily", "analytics.distinct_count(array_agg(user_name)), sum(requests)"),
     ("user_roles_range", "user_roles_daily", "count(DISTINCT (role, user_name)), sum(requests)"),
+    (
+        "latency_range",
+        "latency_daily",
+        "sum(requests), analytics.latency_quantile(0.95, array_agg(bin), array_agg(requests))",
+    ),
+    (
+        "layer_latency_range",
+        "layer_latency_daily",
+        "sum(requests), analytics.latency_quantile(0.5, array_agg(bin), array_agg(requests))",
+    ),
 ]
 # Local wall times, as Superset gives them; None is an open bound.
 RANGES = [

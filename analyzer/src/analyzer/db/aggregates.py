@@ -14,6 +14,7 @@ aggregates of dropped periods stay as they were.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -67,6 +68,37 @@ LATENCY_BINS = _latency_bins()
 
 
 @dataclass(frozen=True, slots=True)
+class LatencySketch:
+    """Latency bins whose bounds grow by `ratio`: bin i holds (ratio^(i-1), ratio^i] ms, and
+    reports 2·ratio^i / (ratio + 1), within (ratio - 1) / (ratio + 1) of any value in it
+    (1 %). Counts per bin add up across buckets, so a percentile over any range and
+    grouping is as accurate as over one bucket (analytics.latency_quantile, migration
+    0013). Durations at or below `lowest_ms` share the lowest bin, above `highest_ms`
+    the highest."""
+
+    ratio: float = 1.02
+    lowest_ms: float = 0.01
+    highest_ms: float = 3_600_000.0  # an hour
+
+    def bin(self, ms: float) -> int:
+        """What analytics.latency_bin gives (for the tests)."""
+        if ms <= self.lowest_ms:
+            return self.lowest_bin
+        return min(math.ceil(math.log(ms) / math.log(self.ratio)), self.highest_bin)
+
+    @property
+    def lowest_bin(self) -> int:
+        return math.ceil(math.log(self.lowest_ms) / math.log(self.ratio))
+
+    @property
+    def highest_bin(self) -> int:
+        return math.ceil(math.log(self.highest_ms) / math.log(self.ratio))
+
+
+LATENCY_SKETCH = LatencySketch()
+
+
+@dataclass(frozen=True, slots=True)
 class Aggregate:
     name: str  # relation in the analytics schema
     level: str  # hourly, daily or monthly: its bucket width and retention
@@ -95,13 +127,12 @@ class Aggregate:
         return "ts" if self.source in RAW_TABLES else "bucket"
 
 
-def _hierarchy(family: str, raw: str) -> tuple[Aggregate, ...]:
+def _hierarchy(family: str, raw: str, since: str = "0003") -> tuple[Aggregate, ...]:
+    rollup, hourly, daily = f"{family}_rollup.sql", f"{family}_hourly", f"{family}_daily"
     return (
-        Aggregate(f"{family}_hourly", "hourly", f"{family}_hourly.sql", raw),
-        Aggregate(f"{family}_daily", "daily", f"{family}_rollup.sql", f"analytics.{family}_hourly"),
-        Aggregate(
-            f"{family}_monthly", "monthly", f"{family}_rollup.sql", f"analytics.{family}_daily"
-        ),
+        Aggregate(hourly, "hourly", f"{hourly}.sql", raw, since),
+        Aggregate(daily, "daily", rollup, f"analytics.{hourly}", since),
+        Aggregate(f"{family}_monthly", "monthly", rollup, f"analytics.{daily}", since),
     )
 
 
@@ -119,6 +150,23 @@ AGGREGATES: tuple[Aggregate, ...] = (
     # Fewer dimensions for the dashboards' daily time series (migration 0005).
     Aggregate("traffic_daily", "daily", "traffic_daily.sql", "analytics.requests_hourly"),
     Aggregate("ogc_services_daily", "daily", "ogc_services_daily.sql", "analytics.ogc_hourly"),
+    # Latency bins (LatencySketch): percentiles of any range, by application, and by layer
+    # from days (migration 0013).
+    *_hierarchy("latency", "analytics.requests", since="0013"),
+    Aggregate(
+        "layer_latency_daily",
+        "daily",
+        "layer_latency_daily.sql",
+        "analytics.request_layers",
+        since="0013",
+    ),
+    Aggregate(
+        "layer_latency_monthly",
+        "monthly",
+        "layer_latency_rollup.sql",
+        "analytics.layer_latency_daily",
+        since="0013",
+    ),
 )
 
 
@@ -128,7 +176,9 @@ def template_context(edition_name: str, timezone: str) -> dict[str, object]:
         "edition": edition_name,
         "timezone": timezone,
         "latency_bins": LATENCY_BINS,
+        "latency_sketch": LATENCY_SKETCH,
         "aggregates_until": aggregates_until,
+        "aggregates_of": aggregates_of,
         "select": lambda agg, source=None: select_sql(agg, timezone, source),
     }
 
@@ -136,6 +186,11 @@ def template_context(edition_name: str, timezone: str) -> dict[str, object]:
 def aggregates_until(version: str) -> list[Aggregate]:
     """The aggregates that exist once migration ``version`` has run, in dependency order."""
     return [agg for agg in AGGREGATES if agg.since <= version]
+
+
+def aggregates_of(version: str) -> list[Aggregate]:
+    """The aggregates migration ``version`` creates, in dependency order."""
+    return [agg for agg in AGGREGATES if agg.since == version]
 
 
 def select_sql(agg: Aggregate, timezone: str, source: str | None = None) -> str:
@@ -229,6 +284,20 @@ def windows(conn: psycopg.Connection, start: datetime, end: datetime) -> Windows
     return Windows(tz, {level.name: pair for level, pair in zip(AGGREGATED, pairs, strict=True)})
 
 
+def present(conn: psycopg.Connection) -> list[Aggregate]:
+    """The aggregates the database has, in dependency order: all of them once it is
+    migrated (a run checks that: `migrate.require_current`); fewer for days a test loads
+    under an earlier schema."""
+    names = [agg.name for agg in AGGREGATES]
+    found = conn.execute(
+        "SELECT name FROM unnest(%s::text[]) AS name"
+        " WHERE to_regclass('analytics.' || quote_ident(name)) IS NOT NULL",
+        [names],
+    ).fetchall()
+    there = {name for (name,) in found}
+    return [agg for agg in AGGREGATES if agg.name in there]
+
+
 def refresh_rollups(conn: psycopg.Connection, site: str, start: datetime, end: datetime) -> None:
     """Recompute the rollups of ``site`` that rows in [start, end] touch (Apache licence).
 
@@ -240,7 +309,7 @@ def refresh_rollups(conn: psycopg.Connection, site: str, start: datetime, end: d
     spans = windows(conn, start, end)
     conn.execute("SELECT analytics.analyze_new_rows(%s, %s)", [start, end])
     with _planner_settings(conn, _REFRESH_SETTINGS):
-        for agg in AGGREGATES:
+        for agg in present(conn):
             window = spans.of(agg.level)
             if window is not None:
                 _recompute(conn, agg, spans.timezone, site, window)
@@ -362,14 +431,18 @@ def refresh_after_commit(conn: psycopg.Connection) -> int:
 
 def _settle_pending(conn: psycopg.Connection) -> int:
     pending = conn.execute(_PENDING_SQL).fetchall()
-    # The spans of reloaded files' earlier rows (migration 0011), settled with them.
-    forgotten = conn.execute("SELECT id, first_ts, last_ts FROM analytics.forgotten_spans")
-    forgotten_spans = forgotten.fetchall()
+    # The spans of reloaded files' earlier rows (migration 0011), settled with them, and
+    # those a migration left for the aggregates it added to fill (0013).
+    forgotten_spans = conn.execute(
+        "SELECT id, first_ts, last_ts, aggregates FROM analytics.forgotten_spans"
+    ).fetchall()
     if not pending and not forgotten_spans:
         return 0
-    spans = [(first, last) for _, first, last in [*pending, *forgotten_spans] if first]
+    spans = [(first, last) for _, first, last, *_ in [*pending, *forgotten_spans] if first]
     if spans and edition(conn) == "timescale":
-        _refresh_continuous(conn, min(f for f, _ in spans), max(last for _, last in spans))
+        named = [names for *_, names in forgotten_spans]
+        only = None if pending or None in named else {name for names in named for name in names}
+        _refresh_continuous(conn, min(f for f, _ in spans), max(last for _, last in spans), only)
     # Marked only once refreshed: a run killed before this line refreshes them again.
     conn.execute(
         "UPDATE analytics.ingested_files SET aggregated_at = now() WHERE id = ANY(%s)",
@@ -377,14 +450,17 @@ def _settle_pending(conn: psycopg.Connection) -> int:
     )
     conn.execute(
         "DELETE FROM analytics.forgotten_spans WHERE id = ANY(%s)",
-        [[span_id for span_id, _, _ in forgotten_spans]],
+        [[span_id for span_id, *_ in forgotten_spans]],
     )
     return len(pending)
 
 
-def _refresh_continuous(conn: psycopg.Connection, start: datetime, end: datetime) -> None:
+def _refresh_continuous(
+    conn: psycopg.Connection, start: datetime, end: datetime, only: set[str] | None = None
+) -> None:
+    """Refresh the continuous aggregates (those named in ``only``) over [start, end]."""
     spans = windows(conn, start, end)
-    for agg in AGGREGATES:
+    for agg in [a for a in present(conn) if only is None or a.name in only]:
         # Whole days: a refresh reads raw rows of its window only, and the hour repeated
         # when summer time ends is labelled with a bucket after some of its rows.
         window = spans.of(agg.level, at_least="daily")

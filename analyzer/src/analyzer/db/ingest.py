@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 from psycopg import sql
 
-from analyzer.db import aggregates, connect, ledger, lock, retention, titles
+from analyzer.db import aggregates, connect, ledger, lock, migrate, retention, titles
 from analyzer.db.batches import ParseJob, parse_batches
 from analyzer.db.discover import (
     Candidate,
@@ -164,6 +164,7 @@ def _loading(settings: Settings, jobs: int | None, progress: Progress) -> Iterat
         stack.enter_context(lock.state_dir_lock(settings.state_dir))
         conn = stack.enter_context(connect.connect(settings.database_url, autocommit=True))
         stack.enter_context(lock.advisory_lock(conn))
+        migrate.require_current(conn)
         jobs = jobs or min(os.cpu_count() or 1, MAX_DEFAULT_JOBS)
         yield _Loader(conn, settings, jobs, progress)
 

@@ -195,3 +195,22 @@ def _bucket_timezone(conn: psycopg.Connection, requested: str | None) -> str:
     if not known:
         raise ConfigError(f"unknown time zone {zone!r} (see pg_timezone_names)")
     return zone
+
+
+def require_current(conn: psycopg.Connection) -> None:
+    """Refuse to load into a database whose schema lacks this analyzer's latest migration
+    (an upgraded analyzer before `db migrate`): its aggregates would be missing. A newer
+    schema is fine: migrations only add."""
+    latest = available()[-1].version
+    try:
+        with conn.transaction():
+            row = conn.execute("SELECT max(version) FROM analytics.schema_migrations").fetchone()
+        version = row[0] if row else None
+    except psycopg.errors.InsufficientPrivilege:
+        version = None  # before 0013 the writer could not read it
+    if version is None or version < latest:
+        raise DatabaseError(
+            f"the database's schema is at migration {version or 'before 0013'}, this analyzer"
+            f" needs {latest}: run `analyzer db migrate` as the owner first (with Docker,"
+            " `docker compose run --rm migrate`)"
+        )
