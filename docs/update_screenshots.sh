@@ -1,25 +1,12 @@
 #!/usr/bin/env bash
-# Copy the dashboards' screenshots taken by the browser tests into the documentation.
+# The documentation's screenshots of every dashboard, from the local stack's demo data.
 #
-#   ./stack test tests/superset/test_browser.py   # writes artifacts/screenshots/<slug>.png
-#   docs/update_screenshots.sh                    # copies them to docs/assets/screenshots/
+#   ./stack demo                  # three sites, 60 days of generated logs, in the stack
+#   docs/update_screenshots.sh    # writes docs/assets/screenshots/<slug>.png
 #
 # tests/docs/test_dashboards_page.py fails while a screenshot was committed before the last
-# change of superset/assets/, so that the pages always show the current dashboards.
+# change of superset/assets/, so that the pages always show the current dashboards. (The
+# browser tests' own screenshots, of their small test data set, go to artifacts/.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-source_dir=artifacts/screenshots
-target_dir=docs/assets/screenshots
-shopt -s nullglob extglob
-# The Timescale-License edition's (the Docker image's); <slug>-apache.png are the other's.
-shots=("$source_dir"/!(*-apache).png)
-if ((${#shots[@]} == 0)); then
-    echo "no screenshots in $source_dir: run ./stack test tests/superset/test_browser.py first" >&2
-    exit 1
-fi
-mkdir -p "$target_dir"
-for shot in "${shots[@]}"; do
-    cp "$shot" "$target_dir/"
-    echo "copied $shot"
-done
+exec .local/venv/bin/python docs/screenshots.py

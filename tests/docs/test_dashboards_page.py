@@ -11,7 +11,6 @@ from tests.support.stack import REPO
 
 PAGE = REPO / "docs" / "dashboards.en.md"
 SCREENSHOTS = REPO / "docs" / "assets" / "screenshots"
-ARTIFACTS = REPO / "artifacts" / "screenshots"  # written by tests/superset/test_browser.py
 
 
 def _dashboards() -> dict[str, str]:
@@ -60,15 +59,15 @@ def _last_commit_time(path) -> int | None:
 
 @pytest.mark.parametrize("slug", sorted(DASHBOARDS))
 def test_screenshot_is_newer_than_the_dashboards_definition(slug):
-    # Byte equality with artifacts/ would depend on whether the browser tests ran first in
-    # the same session (each run draws "N minutes ago" anew); the commit order does not.
+    # Byte equality with a new picture would depend on when it was taken (each draws
+    # "N minutes ago" anew); the commit order does not.
     assets = _last_commit_time(REPO / "superset" / "assets")
     shown = _last_commit_time(SCREENSHOTS / f"{slug}.png")
     if assets is None or shown is None:
         pytest.skip("no git history here to date the screenshot against the dashboards")
     assert shown >= assets, (
         f"docs/assets/screenshots/{slug}.png predates the last change of superset/assets/: "
-        "run the browser tests, then docs/update_screenshots.sh, and commit"
+        "run ./stack demo, then docs/update_screenshots.sh, and commit"
     )
 
 

@@ -62,7 +62,8 @@ class Output:
     ordered = True  # rows come out in line order
     separator = "\t"
     has_layers = False
-    opening = closing = ""  # around a row
+    opening = ""  # around a row
+    closing = ""
 
     def __init__(self, source: Source) -> None:
         self.source = source
@@ -255,7 +256,8 @@ class JsonLinesOutput(Output):
 
     name: ClassVar[str] = "jsonl"
     separator = ","
-    opening, closing = "{", "}"
+    opening = "{"
+    closing = "}"
 
     def cell_writer(self, field: Field) -> Write:
         key = f'"{field.name}":'
