@@ -27,16 +27,10 @@ from psycopg.conninfo import conninfo_to_dict
 from tests.support.databases import Server, create_database, drop_database, server_edition
 from tests.support.stack import require, stack_env
 
-# Tables with their indexes; a hypertable's chunks count for the hypertable.
-SIZES = """
-SELECT coalesce(ch.hypertable_name, c.relname), sum(pg_total_relation_size(c.oid))::bigint
-FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN timescaledb_information.chunks ch
-    ON ch.chunk_schema = n.nspname AND ch.chunk_name = c.relname
-WHERE n.nspname IN ('analytics', '_timescaledb_internal') AND c.relkind IN ('r', 'm')
-GROUP BY 1
-"""
+# The raw tables with their indexes, their chunks and (Timescale licence) the chunks in the
+# columnstore: hypertable_size counts them all.
+RAW_SIZES = "SELECT t, hypertable_size(t::regclass) FROM unnest(%s::text[]) AS t"
+RAW_TABLES = ["analytics.requests", "analytics.request_layers"]
 
 
 def local_server() -> Server:
@@ -61,6 +55,7 @@ def generate(out: Path, days: int, per_day: int) -> Path:
 def load(server: Server, database: str, config: Path, state: Path) -> float:
     settings = yaml.safe_load(config.read_text())
     settings["state_dir"] = str(state)
+    settings["columnstore_after"] = "never"  # the row store; --columnstore converts after
     config.write_text(yaml.safe_dump(settings))
     env = os.environ | {"ANALYZER_DATABASE_URL": server.url(database, "analytics_writer")}
     start = time.monotonic()
@@ -70,41 +65,68 @@ def load(server: Server, database: str, config: Path, state: Path) -> float:
     return time.monotonic() - start
 
 
+def to_columnstore(server: Server, database: str, segmentby: str, orderby: str) -> float:
+    """Every raw chunk into the columnstore with these settings (what migration 0014's
+    function does to chunks past `columnstore_after`); the seconds it took."""
+    start = time.monotonic()
+    with psycopg.connect(server.url(database), autocommit=True) as conn:
+        for table in ("analytics.requests", "analytics.request_layers"):
+            conn.execute(
+                f"ALTER TABLE {table} SET (timescaledb.enable_columnstore = true,"
+                f" timescaledb.segmentby = '{segmentby}', timescaledb.orderby = '{orderby}')"
+            )
+            conn.execute(f"SELECT compress_chunk(c) FROM show_chunks('{table}') AS c")
+        conn.execute("VACUUM ANALYZE")
+    return time.monotonic() - start
+
+
 def report(server: Server, database: str, seconds: float) -> None:
     with psycopg.connect(server.url(database)) as conn:
         requests = conn.execute("SELECT count(*) FROM analytics.requests").fetchone()[0]
-        sizes = conn.execute(SIZES).fetchall()
+        raw = conn.execute(RAW_SIZES, [RAW_TABLES]).fetchall()
         total = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
         empty = conn.execute("SELECT pg_database_size('template1')").fetchone()[0]
     print(f"edition {server.edition}: {requests:,} requests loaded in {seconds:.1f} s "
           f"({requests / seconds:,.0f} requests/s)")  # fmt: skip
-    print(f"database growth: {(total - empty) / requests:,.0f} bytes per request")
-    groups: dict[str, int] = {}
-    for name, size in sizes:
-        group = "aggregates" if name.endswith(("_hourly", "_daily", "_monthly")) else name
-        groups[group] = groups.get(group, 0) + size
-    for group, size in sorted(groups.items(), key=lambda item: -item[1])[:6]:
-        print(f"  {group:<28} {size / requests:10,.1f} bytes per request")
+    growth = total - empty
+    print(f"database growth: {growth / requests:,.0f} bytes per request")
+    for table, size in raw:
+        print(f"  {table:<28} {size / requests:10,.1f} bytes per request")
+    rest = growth - sum(size for _, size in raw)
+    print(f"  {'aggregates and the rest':<28} {rest / requests:10,.1f} bytes per request")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=3)
     parser.add_argument("--requests-per-day", type=int, default=200_000)
+    parser.add_argument(
+        "--columnstore", metavar="SEGMENTBY:ORDERBY", action="append", default=[],
+        help="then convert every raw chunk with these settings and report again"
+        " (Timescale licence; repeat to compare, each on a fresh load)",
+    )  # fmt: skip
     args = parser.parse_args()
     server = local_server()
-    database = f"bench_storage_{os.getpid()}"
-    create_database(server, database)
-    try:
-        from analyzer.db.migrate import migrate
+    with tempfile.TemporaryDirectory() as tmp:
+        config = generate(Path(tmp) / "logs", args.days, args.requests_per_day)
+        for setting in [None, *args.columnstore]:
+            database = f"bench_storage_{os.getpid()}"
+            create_database(server, database)
+            try:
+                from analyzer.db.migrate import migrate
 
-        migrate(server.url(database, "analytics_owner"))
-        with tempfile.TemporaryDirectory() as tmp:
-            config = generate(Path(tmp) / "logs", args.days, args.requests_per_day)
-            seconds = load(server, database, config, Path(tmp))
-        report(server, database, seconds)
-    finally:
-        drop_database(server, database)
+                migrate(server.url(database, "analytics_owner"))
+                seconds = load(server, database, config, Path(tmp) / "state")
+                if setting is None:
+                    print("\nrow store")
+                else:
+                    segmentby, orderby = setting.split(":")
+                    took = to_columnstore(server, database, segmentby, orderby)
+                    print(f"\ncolumnstore segmentby '{segmentby}' orderby '{orderby}'"
+                          f" (converted in {took:.1f} s)")  # fmt: skip
+                report(server, database, seconds)
+            finally:
+                drop_database(server, database)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ TOP_KEYS = (
     "state_dir",
     "retention",
     "max_reject_share",
+    "columnstore_after",
     "sites",
 )
 RETENTION_KEYS = levels.NAMES
@@ -174,6 +175,9 @@ def settings_from(root: Node) -> Settings:
         state_dir=Path(root.get("state_dir").text(str(_default(Settings, "state_dir")))),
         max_reject_share=_share(root.get("max_reject_share")),
         retention=_retention(root.get("retention")),
+        columnstore_after=_interval_or_never(
+            root.get("columnstore_after"), _default(Settings, "columnstore_after")
+        ),
     )
 
 
@@ -198,6 +202,16 @@ def _timezone(node: Node) -> str:
             f"remove `timezone` here, or set the same in both"
         )
     return zone
+
+
+def _interval_or_never(node: Node, default: str | None) -> str | None:
+    """An interval like '3 days', or 'never' (None)."""
+    if node.value == "never":
+        return None
+    value = node.text(default)
+    if value is not None and not _INTERVAL.match(value):
+        raise node.error(f"{value!r} is not an interval like '3 days' or 'never'")
+    return value
 
 
 def _retention(node: Node) -> Retention:

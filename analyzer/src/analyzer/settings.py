@@ -45,3 +45,6 @@ class Settings:
     # Above this share of a file's lines rejected, the file is not loaded but failed: its
     # format is most likely wrong, and a file recorded as loaded would never load again.
     max_reject_share: float = 0.5
+    # Raw chunks that ended this long ago go to the columnstore (Timescale licence); None:
+    # never. Past the days a late file still rebuilds (levels: rebuild_window).
+    columnstore_after: str | None = "3 days"

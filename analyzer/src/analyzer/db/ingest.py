@@ -26,7 +26,16 @@ from zoneinfo import ZoneInfo
 import psycopg
 from psycopg import sql
 
-from analyzer.db import aggregates, connect, ledger, lock, migrate, retention, titles
+from analyzer.db import (
+    aggregates,
+    columnstore,
+    connect,
+    ledger,
+    lock,
+    migrate,
+    retention,
+    titles,
+)
 from analyzer.db.batches import ParseJob, parse_batches
 from analyzer.db.discover import (
     Candidate,
@@ -124,6 +133,7 @@ def run(
                     loader.load(site_config, candidate)
         if not dry_run:
             retention.apply(conn, settings.retention)
+            columnstore.convert(conn, settings.columnstore_after)
             titles.update(conn, sites)  # the catalogues' titles of new records
     loader.report.seconds = time.monotonic() - started
     return loader.report

@@ -210,7 +210,7 @@ def require_current(conn: psycopg.Connection) -> None:
         version = None  # before 0013 the writer could not read it
     if version is None or version < latest:
         raise DatabaseError(
-            f"the database's schema is at migration {version or 'before 0013'}, this analyzer"
-            f" needs {latest}: run `analyzer db migrate` as the owner first (with Docker,"
-            " `docker compose run --rm migrate`)"
+            f"the database schema is older than this analyzer (migration"
+            f" {version or 'before 0013'}, this analyzer needs {latest}): run `analyzer db"
+            " migrate` first (with Docker, `docker compose run --rm migrate`)"
         )
