@@ -92,7 +92,7 @@ CHART_QUERIES = {
 
 
 def chart_times(server: Server, database: str) -> dict[str, float]:
-    """Median milliseconds of each of CHART_QUERIES, as the reader, over 7 runs."""
+    """Median milliseconds of each of CHART_QUERIES over 7 runs."""
     times = {}
     with psycopg.connect(server.url(database)) as conn:
         for name, query in CHART_QUERIES.items():
