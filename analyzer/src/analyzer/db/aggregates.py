@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 
 from analyzer.db import templates
 from analyzer.db.connect import edition
@@ -458,9 +460,49 @@ def _settle_pending(conn: psycopg.Connection) -> int:
 def _refresh_continuous(
     conn: psycopg.Connection, start: datetime, end: datetime, only: set[str] | None = None
 ) -> None:
-    """Refresh the continuous aggregates (those named in ``only``) over [start, end]."""
+    """Refresh the continuous aggregates (those named in ``only``) over [start, end].
+
+    A refresh runs on one core of the server: independent chains of aggregates (a family's
+    levels, one above the other) are refreshed on REFRESH_CONNECTIONS connections at once,
+    each chain in its order."""
     spans = windows(conn, start, end)
-    for agg in [a for a in present(conn) if only is None or a.name in only]:
+    chosen = [a for a in present(conn) if only is None or a.name in only]
+    chains = _chains(chosen)
+    if len(chains) == 1:
+        _refresh_chain(conn, chains[0], spans)
+        return
+    params = conn.info.get_parameters() | {"password": conn.info.password or ""}
+    conninfo = make_conninfo(**params)
+    with ThreadPoolExecutor(REFRESH_CONNECTIONS, thread_name_prefix="refresh") as pool:
+        for done in [pool.submit(_refresh_apart, conninfo, chain, spans) for chain in chains]:
+            done.result()  # the first error, once every refresh has ended
+
+
+REFRESH_CONNECTIONS = 2  # two cores are the smallest server: parallel refreshes took 1.3
+# to 1.7 times less time than one after the other (benchmarks/README.md)
+
+
+def _chains(chosen: list[Aggregate]) -> list[list[Aggregate]]:
+    """``chosen`` as chains: each aggregate after the one it reads, if chosen too."""
+    chains: list[list[Aggregate]] = []
+    chain_of: dict[str, list[Aggregate]] = {}
+    for agg in chosen:  # AGGREGATES' order puts each after its source
+        chain = chain_of.get(agg.source.removeprefix("analytics."))
+        if chain is None:
+            chain = []
+            chains.append(chain)
+        chain.append(agg)
+        chain_of[agg.name] = chain
+    return chains
+
+
+def _refresh_apart(conninfo: str, chain: list[Aggregate], spans: Windows) -> None:
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        _refresh_chain(conn, chain, spans)
+
+
+def _refresh_chain(conn: psycopg.Connection, chain: list[Aggregate], spans: Windows) -> None:
+    for agg in chain:
         # Whole days: a refresh reads raw rows of its window only, and the hour repeated
         # when summer time ends is labelled with a bucket after some of its rows.
         window = spans.of(agg.level, at_least="daily")
