@@ -52,3 +52,33 @@ fresh_database() {  # fresh_database NAME: a new database, with the extension, m
 drop_database() {  # drop_database NAME
     sql "$ANALYTICS_ADMIN_URL" "DROP DATABASE IF EXISTS $1 WITH (FORCE)"
 }
+
+generated_day() {  # generated_day LOG LINES: a day of LINES nginx lines in LOG, kept for later runs
+    local log="$1" lines="$2" stamp
+    stamp="$(dirname "$log")/.lines"
+    mkdir -p "$(dirname "$log")"
+    if [[ ! -s "$log" || "$(cat "$stamp" 2>/dev/null)" != "$lines day" ]]; then
+        say "generating $lines nginx lines into $log"
+        "$ANALYZER" generate --single "$log" --format nginx --lines "$lines" --days 1 \
+            --seed 7 >/dev/null
+        echo "$lines day" >"$stamp"
+    fi
+}
+
+bench_config() {  # bench_config WORK DB LOG_DIR: WORK/config.yaml, a site "bench" of LOG_DIR
+    cat >"$1/config.yaml" <<YAML
+database_url: '$(url_for "$ANALYZER_DATABASE_URL" "$2")'
+state_dir: $1/state
+sites:
+  - name: bench
+    logs:
+      - path: $3/access.log
+        format: nginx
+YAML
+}
+
+measure_goaccess() {  # measure_goaccess LOG REPORT: GoAccess on the nginx day, measured
+    measure goaccess -- goaccess "$1" --no-progress --no-global-config \
+        --log-format='%h %^[%d:%t %^] "%r" %s %b "%R" "%u" %T' \
+        --date-format='%d/%b/%Y' --time-format='%T' -o "$2"
+}

@@ -33,23 +33,9 @@ if [[ ! -e "$BEFORE/.built" ]]; then
     touch "$BEFORE/.built"
 fi
 
-mkdir -p "$WORK/site"
-if [[ ! -s "$LOG" || "$(cat "$WORK/lines" 2>/dev/null)" != "$LINES day" ]]; then
-    say "generating $LINES nginx lines into $LOG"
-    "$ANALYZER" generate --single "$LOG" --format nginx --lines "$LINES" --days 1 --seed 7 \
-        >/dev/null
-    echo "$LINES day" >"$WORK/lines"
-fi
+generated_day "$LOG" "$LINES"
 trap 'drop_database "$DB"' EXIT
-cat >"$WORK/config.yaml" <<YAML
-database_url: '$(url_for "$ANALYZER_DATABASE_URL" "$DB")'
-state_dir: $WORK/state
-sites:
-  - name: bench
-    logs:
-      - path: $WORK/site/access.log
-        format: nginx
-YAML
+bench_config "$WORK" "$DB" "$WORK/site"
 cat "$LOG" >/dev/null  # every run starts from the page cache
 
 side() {  # side before|after NAME -- COMMAND...: measured with that side's code
@@ -65,9 +51,7 @@ side() {  # side before|after NAME -- COMMAND...: measured with that side's code
 results=()
 for ((round = 1; round <= ROUNDS; round++)); do
     say "round $round of $ROUNDS"
-    results+=("$(measure goaccess -- goaccess "$LOG" --no-progress --no-global-config \
-        --log-format='%h %^[%d:%t %^] "%r" %s %b "%R" "%u" %T' \
-        --date-format='%d/%b/%Y' --time-format='%T' -o "$WORK/goaccess.json")")
+    results+=("$(measure_goaccess "$LOG" "$WORK/goaccess.json")")
     for which in before after; do
         for jobs in 1 2; do
             results+=("$(side "$which" "parse-$jobs" -- "$ANALYZER" parse "$LOG" --site bench \

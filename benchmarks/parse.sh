@@ -27,9 +27,7 @@ fi
 cat "$LOG" >/dev/null  # every run starts from the page cache
 
 say "goaccess"
-results=("$(measure goaccess -- goaccess "$LOG" --no-progress --no-global-config \
-    --log-format='%h %^[%d:%t %^] "%r" %s %b "%R" "%u" %T' \
-    --date-format='%d/%b/%Y' --time-format='%T' -o "$WORK/goaccess.json")")
+results=("$(measure_goaccess "$LOG" "$WORK/goaccess.json")")
 for jobs in 1 2; do
     say "analyzer parse --jobs $jobs"
     results+=("$(measure "parse-jobs-$jobs" -- "$ANALYZER" parse "$LOG" --site bench \

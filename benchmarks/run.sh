@@ -22,31 +22,13 @@ DB="bench_ingest"
 load_stack_env
 
 command -v goaccess >/dev/null || { say "GoAccess is missing: apt-get install goaccess"; exit 1; }
-mkdir -p "$LOG_DIR"
-if [[ ! -s "$LOG" || "$(cat "$WORK/lines" 2>/dev/null)" != "$LINES day" ]]; then
-    say "generating $LINES nginx lines into $LOG"
-    "$ANALYZER" generate --single "$LOG" --format nginx \
-        --lines "$LINES" --days 1 --seed 7 >/dev/null
-    echo "$LINES day" >"$WORK/lines"
-fi
-
+generated_day "$LOG" "$LINES"
 trap 'drop_database "$DB"' EXIT
-
-cat >"$WORK/config.yaml" <<YAML
-database_url: '$(url_for "$ANALYZER_DATABASE_URL" "$DB")'
-state_dir: $WORK/state
-sites:
-  - name: bench
-    logs:
-      - path: $LOG_DIR/access.log
-        format: nginx
-YAML
+bench_config "$WORK" "$DB" "$LOG_DIR"
 
 goaccess_round() {
     say "goaccess (round $1)"
-    results+=("$(measure goaccess -- goaccess "$LOG" --no-progress --no-global-config \
-        --log-format='%h %^[%d:%t %^] "%r" %s %b "%R" "%u" %T' \
-        --date-format='%d/%b/%Y' --time-format='%T' -o "$WORK/goaccess.json")")
+    results+=("$(measure_goaccess "$LOG" "$WORK/goaccess.json")")
 }
 
 run_round() {

@@ -6,6 +6,8 @@ with the rollups refreshed inside it (Apache licence) and after the commit (Time
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -31,17 +33,28 @@ def load_file(
 
     ``settle=False`` stops after the commit, as a run killed before its refresh would.
     """
+    with loading_file(conn, site, settle=settle) as file_id:
+        params = {"site": site, "file_id": file_id, "start": start, "span": span, "n": rows}
+        for statement in SYNTHETIC_SQL:
+            conn.execute(statement, params)
+    return file_id
+
+
+@contextmanager
+def loading_file(conn: psycopg.Connection, site: str, *, settle: bool = True) -> Iterator[int]:
+    """A file of ``site`` loaded as the nightly job loads it: its ledger row, then the rows
+    the block writes (with the file id it is given), the ledger's span and the rollups in
+    the same transaction, and the refresh after the commit unless ``settle`` is False."""
     with conn.transaction():
         (file_id,) = conn.execute(
             "INSERT INTO analytics.ingested_files (site, source, fingerprint, path)"
             " VALUES (%s, 'access.log', gen_random_uuid()::text, 'access.log.1') RETURNING id",
             [site],
         ).fetchone()
-        params = {"site": site, "file_id": file_id, "start": start, "span": span, "n": rows}
-        for statement in SYNTHETIC_SQL:
-            conn.execute(statement, params)
-        first, last = conn.execute(
-            "SELECT min(ts), max(ts) FROM analytics.requests WHERE file_id = %s", [file_id]
+        yield file_id
+        rows, first, last = conn.execute(
+            "SELECT count(*), min(ts), max(ts) FROM analytics.requests WHERE file_id = %s",
+            [file_id],
         ).fetchone()
         conn.execute(
             "UPDATE analytics.ingested_files SET rows = %s, first_ts = %s, last_ts = %s"
@@ -51,4 +64,3 @@ def load_file(
         aggregates.refresh_rollups(conn, site, first, last)
     if settle:
         aggregates.refresh_after_commit(conn)
-    return file_id

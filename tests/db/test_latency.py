@@ -22,6 +22,7 @@ from analyzer.db import aggregates
 from analyzer.db.aggregates import LATENCY_SKETCH
 from analyzer.db.migrate import migrate, require_current
 from analyzer.errors import DatabaseError
+from tests.db.rows import loading_file
 
 PARIS = ZoneInfo("Europe/Paris")
 TOLERANCE = 0.01  # relative: what the bins guarantee, (1.02 - 1) / (1.02 + 1) rounded up
@@ -67,12 +68,7 @@ def _load(conn: psycopg.Connection, site: str, start: datetime, days: int, per_d
         (start + i * span, i + 1, app, duration, LAYERS[i % len(LAYERS)])
         for i, (app, duration) in enumerate(durations)
     ]
-    with conn.transaction():
-        (file_id,) = conn.execute(
-            "INSERT INTO analytics.ingested_files (site, source, fingerprint, path)"
-            " VALUES (%s, 'access.log', gen_random_uuid()::text, 'access.log.1') RETURNING id",
-            [site],
-        ).fetchone()
+    with loading_file(conn, site) as file_id:
         with conn.cursor().copy(
             "COPY analytics.requests (ts, site, file_id, line_no, method, path, status,"
             " duration_ms, app, agent_class) FROM STDIN"
@@ -88,14 +84,6 @@ def _load(conn: psycopg.Connection, site: str, start: datetime, days: int, per_d
             for ts, line_no, app, duration, layer in rows:
                 copy.write_row((ts, site, file_id, line_no, layer, app, "WMS", False, False,
                                 "browser", 200, duration))  # fmt: skip
-        first, last = rows[0][0], rows[-1][0]
-        conn.execute(
-            "UPDATE analytics.ingested_files SET rows = %s, first_ts = %s, last_ts = %s"
-            " WHERE id = %s",
-            [len(rows), first, last, file_id],
-        )
-        aggregates.refresh_rollups(conn, site, first, last)
-    aggregates.refresh_after_commit(conn)
 
 
 @pytest.fixture(scope="module")

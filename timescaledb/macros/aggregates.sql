@@ -1,6 +1,7 @@
-{#- What a migration that adds aggregates runs (0013 on), for the edition it renders. The
-    migrations before 0013 hold the same statements, written out: they are frozen as they
-    ran (archives/decisions/0015). -#}
+{#- What a migration that adds aggregates runs, for the edition it renders: 0003 and 0004
+    (which rendered these statements before they were macros), 0013. A change here changes
+    what those migrations render, which tests/db/test_migrations_render.py refuses
+    (archives/decisions/0015): a migration that needs other statements writes its own. -#}
 
 {#- Create `aggs` (in dependency order): continuous aggregates owned by the writer under the
     Timescale licence, plain tables the analyzer refreshes under the Apache licence. -#}

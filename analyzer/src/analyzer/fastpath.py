@@ -270,7 +270,8 @@ class FastParser:
         )
         # A line's pieces in row order, and in request_layers order (the source's never
         # change).
-        slots, layer_slots = [self.source[0]] * len(ROW), [self.source[1]] * len(LAYER_GROUPS)
+        slots, layer_slots = [""] * len(ROW), [""] * len(LAYER_GROUPS)
+        slots[SOURCE], layer_slots[L_SOURCE] = self.source
         rows: list[str] = []
         numbers: list[int] = []
         slow: list[int] = []

@@ -50,10 +50,22 @@ CREATE TABLE IF NOT EXISTS analytics.schema_migrations (
 #   rendering is unchanged, byte for byte (tests/db/test_migrations_render.py); 0010
 #   brings a Timescale database migrated by a superuser in line;
 # - 0003 to 0006 then named the aggregates of their version instead of all of them, which
-#   renders the same (`aggregates_until`).
+#   renders the same (`aggregates_until`);
+# - 0003 and 0004 then called the macros of timescaledb/macros/aggregates.sql that 0013
+#   uses, instead of holding the same statements: they render the same, byte for byte.
 EARLIER_TEXTS: dict[str, frozenset[str]] = {
-    "0003": frozenset({"b264f5dacfca77da74a79eb9aaecd7788482f0b2c5695dfa194807354ce3c208"}),
-    "0004": frozenset({"aec1400405537c413269a14f676fd25da0b850b5bf8e43fce74269f277de252d"}),
+    "0003": frozenset(
+        {
+            "b264f5dacfca77da74a79eb9aaecd7788482f0b2c5695dfa194807354ce3c208",
+            "c772e0ac519bcd55c935280caf40fc377579c24438ae799c34d840cff25e7149",
+        }
+    ),
+    "0004": frozenset(
+        {
+            "aec1400405537c413269a14f676fd25da0b850b5bf8e43fce74269f277de252d",
+            "c101db257a79342f35fa5cfa8b79cc661e29efad182f4cc784721c15bdbaddb0",
+        }
+    ),
     "0005": frozenset({"9e069c65bbc790463a5b2fc859c32ac2d4ef770580b3468d44372f46a8323a7f"}),
     "0006": frozenset({"0d8f2b1f176de82c362fc9a88c27676e832c58d7a3f12d1dc9dbe18daca1a0bd"}),
 }
