@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import pytest
 
 from analyzer import config
 from analyzer.fastpath import FastParser
-from analyzer.generator import data
+from analyzer.generator import data, geoip
 from analyzer.generator.layout import SiteSpec, generate_tree
 from analyzer.outputs import CopyOutput, CsvOutput, JsonLinesOutput, Output
 from analyzer.parsing import ParseSetup
@@ -30,13 +31,17 @@ from analyzer.record import Request
 from analyzer.row import CSV_COLUMNS, Source
 from analyzer.settings import SiteConfig
 
-SITE = SiteConfig("demo", timezone="Europe/Paris")
-CRAFTED_FORMAT = "nginx"
-CLF = (
-    '203.0.113.7 - {user} [{time}] "{method} {target} HTTP/1.1" {status} {size} "-" "{agent}" 0.012'
+# Clients located in a GeoIP database of the generated networks (and so of the crafted ones).
+GEOIP = geoip.write_mmdb(
+    Path(tempfile.mkdtemp(prefix="fastpath-geoip-")) / "clients.mmdb", geoip.generated_networks()
 )
+SITE = SiteConfig("demo", timezone="Europe/Paris", geoip_database=GEOIP)
+CRAFTED_FORMAT = "nginx"
+CLF = '{ip} - {user} [{time}] "{method} {target} HTTP/1.1" {status} {size} "-" "{agent}" 0.012'
 QGIS = "Mozilla/5.0 QGIS/34000/Debian GNU/Linux 13 (trixie)"
 CRAFTED = {
+    # Unknown to the GeoIP database, located (IPv4, IPv6, IPv4-mapped), not an address.
+    "ip": ["203.0.113.7", "90.12.4.7", "2a01:cb00::1", "::ffff:81.240.1.2", "-", "host.example"],
     # Placing parameters in every case and order, duplicated, empty, or alone.
     "target": [
         "/geoserver/wms?SERVICE=WMS&REQUEST=GetMap&LAYERS=ws:a&BBOX=1,2,3,4&WIDTH=256&HEIGHT=256",
@@ -185,6 +190,14 @@ def test_crafted_lines_come_out_the_same_both_ways() -> None:
     assert_same(CRAFTED_FORMAT, [clean])
     with_odd_lines = "\n".join(crafted_lines() + ODD_LINES).encode() + b"\n"
     assert_same(CRAFTED_FORMAT, [with_odd_lines])
+
+
+def test_crafted_clients_are_located() -> None:
+    """The comparison above covers located clients: the GeoIP database places some."""
+    _, records = line_path(CRAFTED_FORMAT, ["\n".join(crafted_lines()).encode() + b"\n"])
+    assert {(record.country, record.region) for record in records} >= {
+        ("FR", "Brittany"), ("BE", "Wallonia"), (None, None),
+    }  # fmt: skip
 
 
 # Custom formats whose request comes in parts: nginx's $uri and $args, Apache's %U%q.

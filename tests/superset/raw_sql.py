@@ -96,6 +96,7 @@ TWINS = {
         },
     ),
     "latency_daily": Twin("analytics.requests r", "r.duration_ms IS NOT NULL", QUANTILES),
+    "countries_daily": Twin("analytics.requests r", "true", COUNTS),
     "layer_latency_daily": Twin(
         "analytics.request_layers r", "r.duration_ms IS NOT NULL", QUANTILES
     ),
@@ -118,6 +119,7 @@ TWINS = {
 # Range datasets: the same rows whatever level each part of the range is read from.
 TWINS |= {
     "layers_range": TWINS["layers_daily"],
+    "countries_range": TWINS["countries_daily"],
     "latency_range": TWINS["latency_daily"],
     "layer_latency_range": TWINS["layer_latency_daily"],
     "users_range": TWINS["users_daily"],

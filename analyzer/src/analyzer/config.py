@@ -22,6 +22,7 @@ from analyzer import levels
 from analyzer.apps.registry import MODULES
 from analyzer.errors import AnalyzerError, ConfigError
 from analyzer.formats import AUTO, build_format
+from analyzer.geoip import GEOIP_ENV, open_database
 from analyzer.privacy import KEY_VARIABLE
 from analyzer.settings import IP_MODES, USER_MODES, LogSource, Retention, Settings, SiteConfig
 
@@ -37,6 +38,7 @@ TOP_KEYS = (
     "retention",
     "max_reject_share",
     "columnstore_after",
+    "geoip_database",
     "sites",
 )
 RETENTION_KEYS = levels.NAMES
@@ -159,7 +161,8 @@ def chosen_sites(settings: Settings, name: str | None, path: str | Path) -> tupl
 
 def settings_from(root: Node) -> Settings:
     root.mapping(TOP_KEYS, required=("sites",))
-    sites = tuple(_site(node) for node in root.get("sites").items())
+    geoip = _geoip_database(root.get("geoip_database"))
+    sites = tuple(_site(node, geoip) for node in root.get("sites").items())
     if not sites:
         raise root.get("sites").error("at least one site is needed")
     _check_unique_names(root.get("sites"), sites)
@@ -214,6 +217,20 @@ def _interval_or_never(node: Node, default: str | None) -> str | None:
     return value
 
 
+def _geoip_database(node: Node) -> Path | None:
+    """`geoip_database`, else ANALYZER_GEOIP_DATABASE; a file that cannot serve is refused
+    now rather than at the first line of the night."""
+    value = node.text() or os.environ.get(GEOIP_ENV) or None
+    if value is None:
+        return None
+    path = Path(value)
+    try:
+        open_database(path)
+    except ConfigError as exc:
+        raise node.error(str(exc)) from exc
+    return path
+
+
 def _retention(node: Node) -> Retention:
     if node.value is None:
         return Retention()
@@ -231,7 +248,7 @@ def _retention(node: Node) -> Retention:
     return Retention(**values)
 
 
-def _site(node: Node) -> SiteConfig:
+def _site(node: Node, geoip_database: Path | None = None) -> SiteConfig:
     node.mapping(SITE_KEYS, required=("name", "logs"))
     privacy = node.get("privacy")
     if privacy.value is not None:
@@ -244,6 +261,7 @@ def _site(node: Node) -> SiteConfig:
         user_mode=privacy.get("user").choice(USER_MODES, _default(SiteConfig, "user_mode")),
         app_routes=_app_routes(node.get("apps")),
         catalog=(node.get("catalog").text(pattern=_HTTP_URL) or "").rstrip("/") or None,
+        geoip_database=geoip_database,
     )
 
 

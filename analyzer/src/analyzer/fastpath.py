@@ -140,7 +140,8 @@ class PieceMaker:
         return TimePieces(self._piece("time", ts), ts)
 
     def ip(self, ip: str | None) -> Piece:
-        return self._piece("client", self.site.privacy.ip(None if ip == "-" else ip))
+        address = None if ip == "-" else ip
+        return self._piece("client", self.site.privacy.ip(address), *self.site.locate(address))
 
     def identity(self, columns: tuple[str | None, ...]) -> Piece:
         user, org, roles = identity(*columns)

@@ -61,6 +61,8 @@ class Request:
     ogc: OgcInfo | None = None
     catalog: CatalogInfo | None = None
     action: str | None = None  # app-specific: "export" (cadastrapp), "account_new" (console)...
+    country: str | None = None  # the client's ISO 3166-1 alpha-2 code ("FR"), from `geoip`
+    region: str | None = None  # its first subdivision ("Brittany"), from a city database
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

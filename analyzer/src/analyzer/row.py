@@ -145,7 +145,7 @@ ROW: tuple[Group, ...] = (
         Field("file_id", plain, in_layers=True, public=False),
     )),
     Group("line", (Field("line_no", plain, in_layers=True),), per_line=True),
-    Group("client", (Field("client_ip", text),)),
+    Group("client", (Field("client_ip", text), Field("country", text), Field("region", text))),
     Group("identity", (
         Field("user", text, in_layers=True, column="user_name"),
         Field("org", text, in_layers=True),

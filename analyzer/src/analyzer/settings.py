@@ -32,6 +32,9 @@ class SiteConfig:
     app_routes: dict[str, str] = field(default_factory=dict)  # "/prefix" -> app module
     # The site's GeoNetwork (4.x), whose API gives the titles of the records viewed.
     catalog: str | None = None
+    # The MMDB file clients are located with (`geoip`): the top-level `geoip_database`,
+    # the same for every site. None: no country or region.
+    geoip_database: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)

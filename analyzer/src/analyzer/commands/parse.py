@@ -7,12 +7,14 @@ import os
 import sys
 from contextlib import ExitStack
 from functools import partial
+from pathlib import Path
 from typing import BinaryIO, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from analyzer.errors import ExitCode, InputError, UsageError
+from analyzer.errors import ConfigError, ExitCode, InputError, UsageError
 from analyzer.fastpath import FastParser
 from analyzer.formats import AUTO, PRESETS, resolve_format
+from analyzer.geoip import GEOIP_ENV, open_database
 from analyzer.outputs import OUTPUTS, PARSE_OUTPUTS
 from analyzer.parsing import Parsed, ParseSetup, Tally
 from analyzer.privacy import key_from_env
@@ -46,6 +48,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--timezone", default="UTC", help="zone of timestamps without offset (HAProxy)"
     )
+    parser.add_argument(
+        "--geoip-database",
+        metavar="MMDB",
+        default=os.environ.get(GEOIP_ENV) or None,
+        help=f"locate clients in this GeoIP file (default: ${GEOIP_ENV}, else none)",
+    )
     parser.add_argument("--jobs", type=int, default=1, help="parser processes (default 1)")
     parser.add_argument("--rejects", metavar="FILE", help="write rejected lines to FILE")
     parser.set_defaults(handler=handle)
@@ -58,8 +66,18 @@ def handle(args: argparse.Namespace) -> int:
         ZoneInfo(args.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise UsageError(f"--timezone: unknown zone {args.timezone!r}") from exc
+    geoip_database = Path(args.geoip_database) if args.geoip_database else None
+    if geoip_database is not None:
+        try:
+            open_database(geoip_database)
+        except ConfigError as exc:
+            raise UsageError(f"--geoip-database: {exc}") from exc
     site = SiteConfig(
-        name=args.site, timezone=args.timezone, ip_mode=args.ip_mode, user_mode=args.user_mode
+        name=args.site,
+        timezone=args.timezone,
+        ip_mode=args.ip_mode,
+        user_mode=args.user_mode,
+        geoip_database=geoip_database,
     )
     key = key_from_env(os.environ)
     tune_runtime()

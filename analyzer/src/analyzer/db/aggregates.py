@@ -169,6 +169,15 @@ AGGREGATES: tuple[Aggregate, ...] = (
         "analytics.layer_latency_daily",
         since="0013",
     ),
+    # Where clients are, by country and region (migration 0015).
+    Aggregate("countries_daily", "daily", "countries_daily.sql", "analytics.requests", "0015"),
+    Aggregate(
+        "countries_monthly",
+        "monthly",
+        "countries_rollup.sql",
+        "analytics.countries_daily",
+        since="0015",
+    ),
 )
 
 

@@ -222,9 +222,29 @@ ACTIVITY_CAP = 40.0
 # page and a map's tiles, QGIS a layer's tiles, a script loops over a few URLs.
 VISIT_REQUESTS: dict[str, float] = {"browser": 8, "gis": 12, "script": 5, "bot": 6, "unknown": 2}
 IPV6_SHARE = 0.15
-# Public address blocks clients come from (documentation blocks stay unrealistic).
-IPV4_PREFIXES: tuple[str, ...] = ("90.12", "86.245", "176.143", "82.64", "193.52", "5.172")
-IPV6_PREFIXES: tuple[str, ...] = ("2a01:cb00", "2a01:e0a", "2001:660", "2a02:8428")
+# Public address blocks clients come from (documentation blocks stay unrealistic), with
+# where the demo's GeoIP database (generator.geoip) places them: mostly the platform's
+# region, some of the country, a few neighbours.
+IPV4_NETWORKS: tuple[tuple[str, str, str], ...] = (
+    ("90.12", "FR", "Brittany"),
+    ("86.245", "FR", "Brittany"),
+    ("176.143", "FR", "Pays de la Loire"),
+    ("82.64", "FR", "Normandy"),
+    ("193.52", "FR", "Île-de-France"),
+    ("5.172", "FR", "Brittany"),
+    ("78.120", "FR", "Occitanie"),
+    ("81.240", "BE", "Wallonia"),
+    ("24.200", "CA", "Quebec"),
+    ("91.64", "DE", "Berlin"),
+)
+IPV4_PREFIXES: tuple[str, ...] = tuple(prefix for prefix, _, _ in IPV4_NETWORKS)
+IPV6_NETWORKS: tuple[tuple[str, str, str], ...] = (
+    ("2a01:cb00", "FR", "Brittany"),
+    ("2a01:e0a", "FR", "Île-de-France"),
+    ("2001:660", "FR", "Brittany"),
+    ("2a02:8428", "FR", "Pays de la Loire"),
+)
+IPV6_PREFIXES: tuple[str, ...] = tuple(prefix for prefix, _, _ in IPV6_NETWORKS)
 
 # --- Geodata -----------------------------------------------------------------------------
 

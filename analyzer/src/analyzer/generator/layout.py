@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from analyzer.config import Node, settings_from
-from analyzer.generator import data
+from analyzer.generator import data, geoip
 from analyzer.generator.clock import day_volume
 from analyzer.generator.writer import (
     FileReport,
@@ -57,7 +57,8 @@ def generate_tree(
     junk_rate: float = 0.0,
     workers: int = 1,
 ) -> list[FileReport]:
-    """Write ``days`` rotated files per site ending with ``end_date`` and a config.yaml."""
+    """Write ``days`` rotated files per site ending with ``end_date``, a GeoIP database
+    placing their clients (when mmdb-writer is installed) and a config.yaml."""
     document = config_document(out, sites)
     config_path = out / "config.yaml"
     settings_from(Node(document, str(config_path)))  # refuse what `analyzer run` would
@@ -72,16 +73,23 @@ def generate_tree(
             files.append((report, day_slices(source, day, count, 1)))
     with SliceWriter(workers) as writer:
         writer.write_files(files)
+    if geoip.available():
+        located = geoip.write_mmdb(out / geoip.DEMO_DATABASE, geoip.generated_networks())
+        document = config_document(out, sites, located)
     write_config(config_path, document)
     return [report for report, _ in files]
 
 
-def config_document(out: Path, sites: Sequence[SiteSpec]) -> dict[str, Any]:
+def config_document(
+    out: Path, sites: Sequence[SiteSpec], geoip_database: Path | None = None
+) -> dict[str, Any]:
     """An analyzer configuration reading the generated sites' logs."""
     root = out.resolve()
+    located = {"geoip_database": str(geoip_database.resolve())} if geoip_database else {}
     return {
         "timezone": data.DEFAULT_TIMEZONE,
         "state_dir": str(root / "state"),
+        **located,
         "sites": [
             {
                 "name": site.name,
