@@ -16,7 +16,17 @@ from analyzer import __version__, build
 from analyzer.errors import AnalyzerError, ExitCode
 
 # Command modules, in the order `analyzer --help` lists them.
-COMMANDS = ("parse", "check_config", "run", "reload", "schedule", "db", "generate", "doctor")
+COMMANDS = (
+    "parse",
+    "check_config",
+    "run",
+    "reload",
+    "schedule",
+    "db",
+    "export",
+    "generate",
+    "doctor",
+)
 _COMMAND_NAMES = {name.replace("_", "-") for name in COMMANDS}
 
 
