@@ -9,7 +9,9 @@ public role. Superset loads this file through ``SUPERSET_CONFIG_PATH`` (set by s
 from __future__ import annotations
 
 import os
+from copy import deepcopy
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -97,3 +99,18 @@ RATELIMIT_STORAGE_URI = "memory://"
 
 SUPERSET_WEBSERVER_TIMEOUT = int(_env("SUPERSET_WEBSERVER_TIMEOUT", "60") or 60)
 ROW_LIMIT = 50000
+
+# The base map under the Territory dashboard's map (deck.gl): XYZ tiles from
+# ANALYTICS_BASE_MAP_URL, OpenStreetMap's by default; no Mapbox key. The provisioned chart
+# names the same URL (superset_assets.settings). Another tile server's origin is added to
+# the content security policy, which lets the browser fetch OpenStreetMap's tiles only.
+BASE_MAP_URL = _env("ANALYTICS_BASE_MAP_URL") or "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DECKGL_BASE_MAP = [[f"tile://{BASE_MAP_URL}", "Base map"]]
+_base_map_origin = "{0.scheme}://{0.netloc}".format(urlsplit(BASE_MAP_URL))
+if _base_map_origin != "https://tile.openstreetmap.org":
+    # Superset's defaults, loaded before this file (superset.config imports it last).
+    from superset import config as _defaults
+
+    TALISMAN_CONFIG = deepcopy(_defaults.TALISMAN_CONFIG)
+    for _directive in ("img-src", "connect-src"):
+        TALISMAN_CONFIG["content_security_policy"][_directive].append(_base_map_origin)

@@ -91,6 +91,7 @@ def _environment(settings: AssetSettings, templates: Path) -> jinja2.Environment
         connection=settings.connection,
         timezone=settings.timezone,
         sites=settings.sites,
+        base_map_url=settings.base_map_url,
         uuid_of=asset_uuid,
     )
     return env

@@ -47,13 +47,23 @@ def simple_filter(column: str, operator: str, comparator: Any = None) -> dict[st
 
 
 def chart_metrics(params: dict[str, Any]) -> list[str]:
-    return list(params.get("metrics") or [params["metric"]])
+    """A chart's metrics: `metrics`, `metric`, or a deck.gl chart's `size`."""
+    return list(params.get("metrics") or [params.get("metric") or params["size"]])
+
+
+def chart_groupby(params: dict[str, Any]) -> list[str]:
+    """What a chart groups by: `groupby`, or a deck.gl chart's point (`spatial`), which
+    its own query groups by (a `groupby` naming them too would be refused as duplicates)."""
+    spatial = params.get("spatial")
+    if spatial and spatial.get("type") == "latlong":
+        return [spatial["lonCol"], spatial["latCol"]]
+    return list(params.get("groupby", []))
 
 
 def build(params: dict[str, Any]) -> dict[str, Any]:
     """The query context of a saved chart (its datasource id is remapped at import)."""
     metrics = chart_metrics(params)
-    groupby = list(params.get("groupby", []))
+    groupby = chart_groupby(params)
     timeseries = params["viz_type"] in TIMESERIES
     columns = [_time_axis(params), *groupby] if timeseries else groupby
     query = {
@@ -120,7 +130,7 @@ def _check_names(chart: dict[str, Any], dataset: dict[str, Any]) -> None:
     metrics = {m["metric_name"] for m in dataset.get("metrics", [])}
     columns = {c["column_name"] for c in dataset.get("columns", [])}
     wanted_metrics = [*chart_metrics(params), params.get("timeseries_limit_metric")]
-    wanted_columns = [*params.get("groupby", []), params.get("x_axis")]
+    wanted_columns = [*chart_groupby(params), params.get("x_axis")]
     wanted_columns += [f["subject"] for f in params["adhoc_filters"]]
     unknown = [m for m in wanted_metrics if m and m not in metrics]
     unknown += [c for c in wanted_columns if c and c not in columns]

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from superset_assets import AssetsError
 
 DEFAULT_TIMEZONE = "Europe/Paris"
+# XYZ tiles under the map charts (superset_config.py reads the same variable).
+DEFAULT_BASE_MAP_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 # What Superset shows and stores in place of the password in a masked URI.
 PASSWORD_MASK = "XXXXXXXXXX"
 
@@ -38,6 +40,7 @@ class AssetSettings:
     connection: Connection
     timezone: str = DEFAULT_TIMEZONE  # the bucket time zone of the aggregates
     sites: tuple[str, ...] = ()  # known sites, listed on the dashboards; empty is fine
+    base_map_url: str = DEFAULT_BASE_MAP_URL
 
 
 def from_env(env: Mapping[str, str] | None = None) -> AssetSettings:
@@ -48,6 +51,7 @@ def from_env(env: Mapping[str, str] | None = None) -> AssetSettings:
         connection=_connection(env),
         timezone=_timezone(env.get("ANALYTICS_TIMEZONE") or DEFAULT_TIMEZONE),
         sites=sites,
+        base_map_url=env.get("ANALYTICS_BASE_MAP_URL") or DEFAULT_BASE_MAP_URL,
     )
 
 

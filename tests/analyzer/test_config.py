@@ -8,7 +8,7 @@ import pytest
 
 from analyzer import config
 from analyzer.errors import ConfigError
-from analyzer.settings import LogSource, Retention
+from analyzer.settings import LogSource, Probes, Retention
 
 FULL = """\
 database_url: postgresql://analyzer@db/analytics
@@ -21,6 +21,10 @@ sites:
     timezone: Europe/Paris
     privacy: {ip: anonymize, user: pseudonymize}
     apps: {"/carto": mviewer}
+    probes:
+      user_agents: ["^Supervision/"]
+      addresses: [192.0.2.10, "2001:db8:42::/48"]
+      paths: [/health]
     logs:
       - path: /var/log/nginx/access.log
         format: nginx
@@ -54,7 +58,11 @@ def test_a_full_configuration_loads_into_settings(tmp_path, monkeypatch):
         {"/carto": "mviewer"},
     )
     assert rennes.logs[1] == LogSource(Path("/var/log/gateway/access.json"), "gateway-json", True)
+    assert rennes.probes == Probes(
+        ("^Supervision/",), ("192.0.2.10/32", "2001:db8:42::/48"), ("/health",)
+    )
     assert (brest.timezone, brest.ip_mode, brest.user_mode) == ("UTC", "anonymize", "keep")
+    assert brest.probes == Probes()
     assert brest.logs[0].format == '%h %t "%r" %>s %b'
 
 
@@ -84,8 +92,30 @@ def test_the_database_url_comes_from_the_environment_when_the_file_has_none(tmp_
         (('"/carto": mviewer', "carto: mviewer"), "sites[0].apps.carto: a path prefix starts"),
         (("- name: brest", "- name: rennes"), "sites[1].name: site name 'rennes' is used twice"),
         (("- name: brest\n    logs:", "- name: brest\n    log:"), (
-            "sites[1]: unknown key 'log' (allowed: name, timezone, privacy, apps, catalog, logs)"
+            "sites[1]: unknown key 'log' (allowed: name, timezone, privacy, apps, catalog, "
+            "probes, logs)"
         )),
+        (('["^Supervision/"]', '["Supervision("]'), (
+            "sites[0].probes.user_agents[0]: 'Supervision(' is not a regular expression"
+        )),
+        (("192.0.2.10,", "192.0.2.10/24,"), (
+            "sites[0].probes.addresses[0]: '192.0.2.10/24' has host bits set (the network is "
+            "192.0.2.0/24)"
+        )),
+        (("192.0.2.10,", "supervision.example.org,"), (
+            "sites[0].probes.addresses[0]: 'supervision.example.org' is not an IP address or "
+            "network"
+        )),
+        (("paths: [/health]", "paths: [health]"), (
+            "sites[0].probes.paths[0]: 'health': a path prefix starts with '/'"
+        )),
+        (("paths: [/health]", "paths: ['/geoserver/ows?SERVICE=WMS']"), (
+            "sites[0].probes.paths[0]: '/geoserver/ows?SERVICE=WMS': give the path alone"
+        )),
+        (("paths: [/health]", "path: [/health]"), (
+            "sites[0].probes: unknown key 'path' (allowed: user_agents, addresses, paths)"
+        )),
+        (("paths: [/health]", "paths: /health"), "sites[0].probes.paths: expected a list"),
         (("include_live: true", "include_live: yes please"), (
             "sites[0].logs[1].include_live: expected true or false"
         )),

@@ -4,8 +4,8 @@
 (`LineParser`) builds a `Request` per line, which the same output (`outputs`) then
 writes. Both must agree byte for byte on every format, on generated traffic and on the
 shapes that take the exceptional branches (odd parameter names, placing parameters
-outside OGC, escapes, control characters...). The JSON lines are also checked against
-orjson's serialisation of the records, the contract's own form.
+outside OGC, escapes, control characters, monitoring probes...). The JSON lines are also
+checked against orjson's serialisation of the records, the contract's own form.
 """
 
 from __future__ import annotations
@@ -29,19 +29,38 @@ from analyzer.parsing import ParseSetup
 from analyzer.reader import open_log, read_blocks
 from analyzer.record import Request
 from analyzer.row import CSV_COLUMNS, Source
-from analyzer.settings import SiteConfig
+from analyzer.settings import Probes, SiteConfig
 
 # Clients located in a GeoIP database of the generated networks (and so of the crafted ones).
 GEOIP = geoip.write_mmdb(
     Path(tempfile.mkdtemp(prefix="fastpath-geoip-")) / "clients.mmdb", geoip.generated_networks()
 )
-SITE = SiteConfig("demo", timezone="Europe/Paris", geoip_database=GEOIP)
+# Monitoring probes by the site's rules: the generator's supervision host, and crafted ones.
+PROBES = Probes(
+    user_agents=("^Supervision/",),
+    addresses=(data.SUPERVISION_ADDRESS, "198.51.100.0/24", "2001:db8:42::/48"),
+    paths=("/health",),
+)
+SITE = SiteConfig("demo", timezone="Europe/Paris", geoip_database=GEOIP, probes=PROBES)
 CRAFTED_FORMAT = "nginx"
 CLF = '{ip} - {user} [{time}] "{method} {target} HTTP/1.1" {status} {size} "-" "{agent}" 0.012'
 QGIS = "Mozilla/5.0 QGIS/34000/Debian GNU/Linux 13 (trixie)"
+UPTIME_ROBOT = "Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)"
 CRAFTED = {
-    # Unknown to the GeoIP database, located (IPv4, IPv6, IPv4-mapped), not an address.
-    "ip": ["203.0.113.7", "90.12.4.7", "2a01:cb00::1", "::ffff:81.240.1.2", "-", "host.example"],
+    # Unknown to the GeoIP database, located (IPv4, IPv6, IPv4-mapped), not an address;
+    # probes by the site's address rules (IPv4, IPv6, IPv4-mapped), and a neighbour.
+    "ip": [
+        "203.0.113.7",
+        "90.12.4.7",
+        "2a01:cb00::1",
+        "::ffff:81.240.1.2",
+        "-",
+        "host.example",
+        "198.51.100.9",
+        "2001:db8:42::5",
+        "::ffff:198.51.100.10",
+        "198.51.101.9",
+    ],
     # Placing parameters in every case and order, duplicated, empty, or alone.
     "target": [
         "/geoserver/wms?SERVICE=WMS&REQUEST=GetMap&LAYERS=ws:a&BBOX=1,2,3,4&WIDTH=256&HEIGHT=256",
@@ -66,6 +85,10 @@ CRAFTED = {
         "/datahub/",
         "/console/account/new?",
         "/geonetwork/srv/fre/catalog.search?q=%C3%A9t%C3%A9&x=1",
+        # Probes by the site's path rule (the query is not read), and a path that is not.
+        "/health",
+        "/health/live?verbose=1&BBOX=1,2,3,4",
+        "/healthz",
     ],
     "user": ["-", "anonymousUser", "m.lagadec", "jean-françois"],
     "size": ["0", "-", "000123", "1234567890123456789012"],
@@ -74,6 +97,16 @@ CRAFTED = {
         "18/Oct/2023:17:36:06 +0200",
         "31/Feb/2024:00:00:00 +0100",
         "18/Oct/2023:17:36:06 +0175",
+    ],
+    # Probes by their user agent (built-in, a site's rule), and clients that are not.
+    "agent": [
+        QGIS,
+        UPTIME_ROBOT,
+        "kube-probe/1.29",
+        "Supervision/2.0",
+        "MySupervision/2.0",
+        "curl/8.5.0",
+        "-",
     ],
 }
 ODD_LINES = [
@@ -97,7 +130,7 @@ def crafted_lines() -> list[str]:
     for field, values in CRAFTED.items():
         for value in values:
             fields = first | {field: value}
-            lines.append(CLF.format(method="GET", agent=QGIS, **fields))
+            lines.append(CLF.format(method="GET", **fields))
     return lines
 
 
@@ -146,13 +179,15 @@ def _sorted(rows: list[str], output: Output) -> list[str]:
     return rows if output.ordered else sorted(rows)
 
 
-def assert_same(spec: str, blocks: list[bytes]) -> None:
+def assert_same(spec: str, blocks: list[bytes]) -> list[Request]:
+    """Both paths agree; the records, for what they cover."""
     expected, records = line_path(spec, blocks)
     got = fast_path(spec, blocks)
     for what in ("jsonl", "csv", "copy", "layers", "rejects"):
         assert got[what] == expected[what], f"{what} differ"
     contract = [orjson.loads(orjson.dumps(record)) for record in records]
     assert [orjson.loads(line) for line in got["jsonl"]] == contract
+    return records
 
 
 def blocks_of(path: Path) -> list[bytes]:
@@ -181,8 +216,14 @@ def test_generated_traffic_comes_out_the_same_both_ways(
 ) -> None:
     [(key, paths)] = [(key, paths) for key, paths in generated.items() if key.endswith("@" + fmt)]
     spec = key.split("@")[0]
+    probes = set()
     for path in paths:
-        assert_same(spec, blocks_of(path))
+        records = assert_same(spec, blocks_of(path))
+        probes |= {record.agent_name for record in records if record.agent_class == "probe"}
+    # The generator's checks: by user agent, and by the site's address rule (HAProxy's
+    # default line holds no user agent: that rule only, naming the client "probe").
+    by_agent = {"probe"} if fmt == "haproxy" else {"UptimeRobot", "kube-probe", "python-requests"}
+    assert probes == by_agent
 
 
 def test_crafted_lines_come_out_the_same_both_ways() -> None:
@@ -230,7 +271,9 @@ def test_custom_formats_come_out_the_same_both_ways(
     block = ("\n".join(lines) + "\n").encode()
     assert_same(spec, [block])
     encoded = FastParser(ParseSetup("t.log", spec, SITE).parser(), OUTPUTS[0]).parse_block(block)
-    assert encoded.tally.records == len(lines) and encoded.line_path == 0
+    probes = [t for t in CRAFTED["target"] if t == "/health" or t.startswith("/health/")]
+    assert encoded.tally.records == len(lines)
+    assert encoded.line_path == len(probes) * len(CRAFTED["user"])  # only the probes
 
 
 def test_odd_lines_are_rejected_for_the_same_reasons_both_ways() -> None:
@@ -242,15 +285,54 @@ def test_odd_lines_are_rejected_for_the_same_reasons_both_ways() -> None:
 
 
 def test_the_fast_path_takes_the_plain_lines() -> None:
-    """Only lines with escapes, control characters or no match go the line way."""
+    """Only lines with escapes, control characters or no match go the line way, and the
+    monitoring probes."""
     plain = crafted_lines()
     block = ("\n".join(plain) + "\n").encode()
     parser = FastParser(ParseSetup("t.log", CRAFTED_FORMAT, SITE).parser(), OUTPUTS[0])
     encoded = parser.parse_block(block)
-    # The line path only sees what it rejects (bad timestamps).
-    assert encoded.line_path == len(encoded.rejects)
+    # The line path only sees what it rejects (bad timestamps), and the probes.
+    probes = [row for row in encoded.rows.splitlines() if '"agent_class":"probe"' in row]
+    assert encoded.line_path == len(encoded.rejects) + len(probes)
     assert {reject.reason for reject in encoded.rejects} == {"bad timestamp"}
     assert encoded.tally.records > 0.7 * len(plain)
+
+
+def test_probes_go_the_line_way_and_get_no_request_layers_rows() -> None:
+    """Every crafted probe (by user agent, address or path) asks for a layer: its request
+    row says probe, and no request_layers row has its line."""
+    lines = crafted_lines()
+    probes = {
+        number
+        for number, line in enumerate(lines, 1)
+        if any(f" {ip} " in f" {line} " for ip in CRAFTED["ip"][6:9])
+        or any(f'"{agent}"' in line for agent in CRAFTED["agent"][1:4])
+        or "GET /health " in line
+        or "GET /health/" in line
+    }
+    assert len(probes) == 8
+    _, records = line_path(CRAFTED_FORMAT, [("\n".join(lines) + "\n").encode()])
+    assert {r.line_no for r in records if r.agent_class == "probe"} == probes
+    assert {r.agent_name for r in records if r.line_no in probes} == {
+        "QGIS", "UptimeRobot", "kube-probe", "Supervision",
+    }  # fmt: skip
+    parser = FastParser(ParseSetup("t.log", CRAFTED_FORMAT, SITE).parser(), OUTPUTS[2])
+    encoded = parser.parse_block(("\n".join(lines) + "\n").encode())
+    assert encoded.line_path == len(probes) + len(encoded.rejects)
+    layer_lines = {int(row.split("\t")[3]) for row in encoded.layers.splitlines()}
+    assert layer_lines and not layer_lines & probes
+    with_layers = {r.line_no for r in records if r.ogc is not None and r.ogc.layers}
+    assert probes & with_layers == probes - {n for n in probes if "/health" in lines[n - 1]}
+
+
+def test_a_site_without_rules_knows_probes_by_their_user_agent_only() -> None:
+    site = SiteConfig("demo", timezone="Europe/Paris")
+    block = ("\n".join(crafted_lines()) + "\n").encode()
+    parser = ParseSetup("t.log", CRAFTED_FORMAT, site).parser()
+    records, _, _ = parser.parse_block(block)
+    assert {r.agent_name for r in records if r.agent_class == "probe"} == {
+        "UptimeRobot", "kube-probe",
+    }  # fmt: skip
 
 
 def test_line_numbers_and_order_survive_a_mix_of_both_paths() -> None:

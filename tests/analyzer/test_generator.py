@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import re
+from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,6 +20,7 @@ from analyzer.generator.layout import SiteSpec, generate_single, generate_tree
 PARIS = ZoneInfo("Europe/Paris")
 END = date(2026, 3, 30)  # a Monday; Sunday 29 March 2026 is the spring DST change in Paris
 CLF_TIME = re.compile(r"\[(\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4})\]")
+CHECK_STATUS = re.compile(r'HTTP/1\.1" (\d+) ')
 SUMMARY = re.compile(r"^(?P<path>\S+): (?P<lines>\d+) lines(?: \((?P<junk>\d+) junk\))?$")
 
 
@@ -172,3 +175,37 @@ def test_cli_refuses_bad_arguments_with_a_clear_message(tmp_path, capsys, argv, 
     assert main(["generate", "--out", str(tmp_path), *argv]) != 0
     assert message in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+def test_every_site_is_checked_by_monitoring_probes_at_a_steady_pace_day_and_night(tmp_path):
+    """A check every interval, scaled to the site's volume (the demo's 6,000 requests a
+    day: kube-probe every 10 minutes), on the same schedule every day; rare failures."""
+    sites = [SiteSpec("rennes", "nginx")]
+    generate_tree(tmp_path, sites, days=2, end_date=END, requests_per_day=6000, seed=3)
+    days = [read_log(tmp_path / "rennes" / name) for name in ("access.log", "access.log.1")]
+    schedules = []
+    for text, hours in zip(days, (24, 23), strict=True):  # Sunday 29 March lost an hour
+        checks = [line for line in text.splitlines() if '"kube-probe/1.29"' in line]
+        stamps = [
+            int(datetime.strptime(CLF_TIME.findall(line)[0], "%d/%b/%Y:%H:%M:%S %z").timestamp())
+            for line in checks
+        ]
+        assert len(stamps) == hours * 6
+        assert {b - a for a, b in itertools.pairwise(stamps)} <= {599, 600, 601}
+        schedules.append({stamp % 600 for stamp in stamps})
+        statuses = Counter(int(CHECK_STATUS.search(line)[1]) for line in checks)
+        assert set(statuses) <= {200, 500, 502, 503} and statuses[200] > 0.95 * len(checks)
+    assert len(schedules[0] | schedules[1]) <= 2  # the same instants (give or take a second)
+    for probe in data.PROBES:
+        assert f'"{probe.user_agent}"' in days[0] and probe.address in days[0]
+    site = config.load(tmp_path / "config.yaml").sites[0]
+    assert site.probes.addresses == (data.SUPERVISION_ADDRESS + "/32",)
+
+
+def test_a_small_site_is_checked_less_often_and_its_checks_count_in_its_lines(tmp_path):
+    report = generate_single(
+        tmp_path / "small.log", "nginx", lines=600, days=1, end_date=END, seed=2
+    )
+    text = read_log(tmp_path / "small.log")
+    assert report.lines == text.count("\n") == 600
+    assert 0 < text.count("kube-probe") <= 600 * 0.05

@@ -98,14 +98,19 @@ def test_every_ogc_service_and_catalog_action_appears(parsed):
     assert actions == {"metadata_view", "metadata_export", "download", "search", "page"}
 
 
-def test_browsers_gis_clients_scripts_and_bots_all_appear(parsed):
+def test_browsers_gis_clients_scripts_bots_and_probes_all_appear(parsed):
     records = parsed["nginx"].records
     classes = Counter(record["agent_class"] for record in records)
     assert classes.most_common(1)[0][0] == "browser"
-    assert {"gis", "script", "bot", "unknown"} <= set(classes)
+    assert {"gis", "script", "bot", "unknown", "probe"} <= set(classes)
+    assert classes["probe"] < 0.05 * len(records)
     names = {record["agent_name"] for record in records}
     assert {"Chrome", "Safari", "Firefox", "Edge", "QGIS", "ArcGIS", "curl"} <= names
     assert {"Googlebot", "bingbot"} & names
+    # `analyzer parse` has no site rules: the supervision host's checks are a script's.
+    assert {r["agent_name"] for r in records if r["agent_class"] == "probe"} == {
+        "UptimeRobot", "kube-probe",
+    }  # fmt: skip
 
 
 def test_status_mix_includes_not_modified_missing_and_server_errors(parsed):

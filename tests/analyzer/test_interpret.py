@@ -15,7 +15,7 @@ from analyzer.errors import ConfigError
 from analyzer.formats import build_format
 from analyzer.interpret import SiteContext, split_target, to_request
 from analyzer.record import Request
-from analyzer.settings import SiteConfig
+from analyzer.settings import Probes, SiteConfig
 
 FIXTURE = Path(__file__).parent / "fixtures" / "apps" / "secproxy.log"
 KEY = b"test-key"
@@ -106,3 +106,44 @@ def test_invalid_site_settings_name_the_site():
         SiteContext.for_site(SiteConfig("rennes", app_routes={"/x": "nope"}))
     with pytest.raises(ConfigError, match=r"site 'rennes': user_mode pseudonymize needs a key"):
         SiteContext.for_site(SiteConfig("rennes", user_mode="pseudonymize"))
+
+
+def test_a_built_in_probe_user_agent_makes_a_probe():
+    fmt = build_format("nginx", UTC)
+    line = (
+        '203.0.113.9 - - [18/Oct/2023:17:36:06 +0000] "GET /geoserver/ows?SERVICE=WMS&REQUEST='
+        'GetCapabilities HTTP/1.1" 200 95000 "-" "Mozilla/5.0+(compatible; UptimeRobot/2.0; '
+        'http://www.uptimerobot.com/)" 0.120'
+    )
+    request = to_request(fmt.parse(line), 1, SiteContext.for_site(SiteConfig("rennes")))
+    assert (request.agent_class, request.agent_name) == ("probe", "UptimeRobot")
+    assert request.ogc is not None and request.ogc.request == "GetCapabilities"
+
+
+@pytest.mark.parametrize(
+    ("probes", "expected"),
+    [
+        # The getmap's address, matched as logged although the site anonymizes it.
+        (Probes(addresses=("192.168.1.70",)), [("probe", "Firefox"), None, None, None]),
+        (Probes(addresses=("2a01:cb19::/32",)), [None, None, ("probe", "QGIS"), None]),
+        (Probes(user_agents=("requests/",)), [None, None, None, ("probe", "python-requests")]),
+        (Probes(paths=("/geonetwork/srv/eng",)), [None, ("probe", "Firefox"), None, None]),
+        (Probes(paths=("/geonetwork/srv/en",)), [None, None, None, None]),
+    ],
+)
+def test_a_site_rule_makes_a_probe_named_as_its_client_is(probes, expected):
+    plain = requests(SiteConfig("rennes"))
+    got = requests(SiteConfig("rennes", probes=probes))
+    for before, after, want in zip(plain, got, expected, strict=True):
+        assert (after.agent_class, after.agent_name) == (
+            want or (before.agent_class, before.agent_name)
+        )
+        assert after.client_ip == before.client_ip  # anonymized all the same
+
+
+def test_a_probe_by_a_site_rule_without_a_client_name_is_named_probe():
+    fmt = build_format("nginx", UTC)
+    line = '192.0.2.4 - - [18/Oct/2023:17:36:06 +0000] "GET /health HTTP/1.1" 200 2 "-" "-" 0.001'
+    ctx = SiteContext.for_site(SiteConfig("rennes", probes=Probes(paths=("/health",))))
+    request = to_request(fmt.parse(line), 1, ctx)
+    assert (request.agent_class, request.agent_name) == ("probe", "probe")

@@ -87,11 +87,13 @@ def rotated_valid_lines(generated: Generated, site: str) -> int:
 
 
 def rows_by_site(url: str) -> dict[str, tuple[int, int, int]]:
-    """site -> (requests rows, request_layers rows, sum of layer_count)."""
+    """site -> (requests rows, request_layers rows, sum of layer_count), monitoring probes
+    left out of the sum: they have no request_layers rows."""
     with psycopg.connect(url) as conn:
         requests = dict(
             conn.execute(
-                "SELECT site, (count(*), sum(layer_count)) FROM analytics.requests GROUP BY site"
+                "SELECT site, (count(*), coalesce(sum(layer_count)"
+                " FILTER (WHERE agent_class <> 'probe'), 0)) FROM analytics.requests GROUP BY site"
             ).fetchall()
         )
         layers = dict(

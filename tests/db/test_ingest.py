@@ -54,6 +54,20 @@ def test_every_valid_line_of_the_rotated_files_becomes_one_row(loaded, analytics
         assert layer_rows == layer_sum > 0  # one request_layers row per layer of a request
 
 
+def test_monitoring_probes_are_requests_without_request_layers_rows(loaded, analytics_db) -> None:
+    with psycopg.connect(analytics_db.writer_url) as conn:
+        probes = conn.execute(
+            "SELECT agent_name, sum(layer_count) FROM analytics.requests"
+            " WHERE agent_class = 'probe' GROUP BY agent_name"
+        ).fetchall()
+        (layer_rows,) = conn.execute(
+            "SELECT count(*) FROM analytics.request_layers WHERE agent_class = 'probe'"
+        ).fetchone()
+    # By user agent, and by the supervision address the generated config names.
+    assert {name for name, _ in probes} == {"UptimeRobot", "kube-probe", "python-requests"}
+    assert sum(layers for _, layers in probes) > 0 and layer_rows == 0
+
+
 def test_the_ledger_holds_each_rotated_file_oldest_first(loaded, analytics_db) -> None:
     generated, _, _ = loaded
     files = ledger(analytics_db.writer_url)

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from analyzer import config
-from analyzer.settings import LogSource, Retention, Settings, SiteConfig
+from analyzer.settings import LogSource, Probes, Retention, Settings, SiteConfig
 from tests.support.stack import REPO
 
 REFERENCE = REPO / "docs" / "configuration.en.md"
@@ -47,6 +47,7 @@ def analyzer_file() -> dict[str, Defaults]:
         "analyzer-retention": (config.RETENTION_KEYS, Retention),
         "analyzer-site": (config.SITE_KEYS, SiteConfig),
         "analyzer-privacy": (config.PRIVACY_KEYS, SiteConfig),
+        "analyzer-probes": (config.PROBE_KEYS, Probes),
         "analyzer-log": (config.LOG_KEYS, LogSource),
     }
     result = {

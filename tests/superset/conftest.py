@@ -37,7 +37,7 @@ from superset_assets.client import SupersetClient
 SITES = "alpha:secproxy,beta:nginx"  # secproxy logs carry users, nginx logs do not
 # Two days per site get loaded: `analyzer run` leaves the live file (the last day) alone.
 GENERATE = ("--sites", SITES, "--days", "3", "--requests-per-day", "2500", "--seed", "11")
-DASHBOARDS = ("overview", "ogc-services", "catalog", "users", "quality")
+DASHBOARDS = ("overview", "ogc-services", "catalog", "users", "quality", "territory")
 TIMEZONE = "Europe/Paris"
 
 

@@ -97,6 +97,18 @@ TWINS = {
     ),
     "latency_daily": Twin("analytics.requests r", "r.duration_ms IS NOT NULL", QUANTILES),
     "countries_daily": Twin("analytics.requests r", "true", COUNTS),
+    "territory_daily": Twin(
+        "analytics.request_layers r",
+        "r.ogc_view_zoom IS NOT NULL",
+        {"requests": "count(*)"},
+        {
+            "zoom": "least(r.ogc_view_zoom, 12)",
+            "lon": "analytics.tile_longitude(least(r.ogc_view_zoom, 12)::smallint,"
+            " r.ogc_view_x >> greatest(r.ogc_view_zoom - 12, 0))",
+            "lat": "analytics.tile_latitude(least(r.ogc_view_zoom, 12)::smallint,"
+            " r.ogc_view_y >> greatest(r.ogc_view_zoom - 12, 0))",
+        },
+    ),
     "layer_latency_daily": Twin(
         "analytics.request_layers r", "r.duration_ms IS NOT NULL", QUANTILES
     ),
@@ -120,6 +132,7 @@ TWINS = {
 TWINS |= {
     "layers_range": TWINS["layers_daily"],
     "countries_range": TWINS["countries_daily"],
+    "territory_range": TWINS["territory_daily"],
     "latency_range": TWINS["latency_daily"],
     "layer_latency_range": TWINS["layer_latency_daily"],
     "users_range": TWINS["users_daily"],
@@ -180,6 +193,8 @@ def _condition(twin: Twin, f: dict[str, Any]) -> sql.Composable:
         return sql.SQL("{} " + op).format(column)
     if op == "==":
         return sql.SQL("{} = {}").format(column, sql.Literal(f["val"]))
+    if op == "!=":
+        return sql.SQL("{} <> {}").format(column, sql.Literal(f["val"]))
     if op == "IN":
         return sql.SQL("{} = ANY({})").format(column, sql.Literal(list(f["val"])))
     raise AssertionError(f"filter operator {op!r} is not replayed on raw rows yet")

@@ -21,7 +21,7 @@ def _render(**env: str) -> bundle.Bundle:
 def test_bundle_has_five_dashboards_each_with_time_and_site_filters():
     rendered = _render()
     slugs = {d["slug"]: d for d in rendered.of_kind("dashboards").values()}
-    assert sorted(slugs) == ["catalog", "ogc-services", "overview", "quality", "users"]
+    assert sorted(slugs) == ["catalog", "ogc-services", "overview", "quality", "territory", "users"]
     for dashboard in slugs.values():
         filters = dashboard["metadata"]["native_filter_configuration"]
         assert [f["filterType"] for f in filters[:2]] == ["filter_time", "filter_select"]
@@ -33,6 +33,46 @@ def test_every_chart_carries_a_query_context_with_the_dashboard_time_hook():
         query = json.loads(chart["query_context"])["queries"][0]
         assert query["metrics"], path
         assert {"col": "bucket", "op": "TEMPORAL_RANGE", "val": "No filter"} in query["filters"]
+
+
+# Datasets without a client class, and why their charts need no filter on probes.
+WITHOUT_CLIENT_CLASS = {
+    "layers_range": "probes have no request_layers rows",
+    "layer_latency_range": "probes have no request_layers rows",
+    "territory_range": "probes have no request_layers rows",
+    "latency_daily": "quality of service: probes included",
+    "latency_range": "quality of service: probes included",
+    "users_range": "signed-in users: probes are anonymous",
+    "user_roles_range": "signed-in users: probes are anonymous",
+    "user_orgs_daily": "signed-in users: probes are anonymous",
+}
+
+
+def test_usage_charts_leave_monitoring_probes_out_and_quality_charts_keep_them():
+    """Every chart on a dataset with a client class filters it (usage: probes out), but the
+    client classes pie, which shows them, and the Quality of service charts."""
+    rendered = _render()
+    datasets = rendered.by_uuid()
+    quality = next(d for d in rendered.of_kind("dashboards").values() if d["slug"] == "quality")
+    kept = {p["meta"]["uuid"] for k, p in quality["position"].items() if k.startswith("CHART-")}
+    charts = rendered.of_kind("charts").values()
+    kept.add(next(c["uuid"] for c in charts if c["params"].get("groupby") == ["agent_class"]))
+    for chart in charts:
+        columns = {c["column_name"] for c in datasets[chart["dataset_uuid"]]["columns"]}
+        on_class = [
+            (f["operator"], f["comparator"])
+            for f in chart["params"]["adhoc_filters"]
+            if f["subject"] == "agent_class"
+        ]
+        name, table = chart["slice_name"], datasets[chart["dataset_uuid"]]["table_name"]
+        if "agent_class" not in columns:
+            assert table in WITHOUT_CLIENT_CLASS, f"{name}: are probes in {table}?"
+        elif name == "Monitoring probes":
+            assert on_class == [("==", "probe")]
+        elif chart["uuid"] in kept:
+            assert on_class == [], name
+        else:
+            assert on_class in ([("!=", "probe")], [("==", "gis")]), name
 
 
 def test_uuids_depend_on_template_paths_only():
@@ -88,7 +128,7 @@ def test_a_chart_naming_an_unknown_metric_fails_naming_its_template(tmp_path):
     shutil.copytree(bundle.TEMPLATES, templates)
     chart = templates / "charts" / "overview_top_orgs.yaml.j2"
     chart.write_text(chart.read_text().replace("[requests, bytes]", "[requests, hits]"))
-    expected = r"charts/overview_top_orgs.yaml.j2: .* not in dataset traffic_daily: hits"
+    expected = r"charts/overview_top_orgs.yaml.j2: .* not in dataset requests_daily: hits"
     with pytest.raises(AssetsError, match=expected):
         bundle.render(settings.from_env({"ANALYTICS_READER_URL": READER}), templates)
 

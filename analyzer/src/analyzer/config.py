@@ -7,9 +7,10 @@ analyzer/README.md documents every key.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,15 @@ from analyzer.errors import AnalyzerError, ConfigError
 from analyzer.formats import AUTO, build_format
 from analyzer.geoip import GEOIP_ENV, open_database
 from analyzer.privacy import KEY_VARIABLE
-from analyzer.settings import IP_MODES, USER_MODES, LogSource, Retention, Settings, SiteConfig
+from analyzer.settings import (
+    IP_MODES,
+    USER_MODES,
+    LogSource,
+    Probes,
+    Retention,
+    Settings,
+    SiteConfig,
+)
 
 DATABASE_URL_ENV = "ANALYZER_DATABASE_URL"
 # The Docker distribution sets the buckets' zone once, in .env, for every service.
@@ -42,8 +51,9 @@ TOP_KEYS = (
     "sites",
 )
 RETENTION_KEYS = levels.NAMES
-SITE_KEYS = ("name", "timezone", "privacy", "apps", "catalog", "logs")
+SITE_KEYS = ("name", "timezone", "privacy", "apps", "catalog", "probes", "logs")
 PRIVACY_KEYS = ("ip", "user")
+PROBE_KEYS = ("user_agents", "addresses", "paths")
 LOG_KEYS = ("path", "format", "include_live")
 _INTERVAL = re.compile(r"^\d+ (second|minute|hour|day|week|month|year)s?$")
 _SITE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -262,7 +272,65 @@ def _site(node: Node, geoip_database: Path | None = None) -> SiteConfig:
         app_routes=_app_routes(node.get("apps")),
         catalog=(node.get("catalog").text(pattern=_HTTP_URL) or "").rstrip("/") or None,
         geoip_database=geoip_database,
+        probes=_probes(node.get("probes")),
     )
+
+
+def _probes(node: Node) -> Probes:
+    """The site's own monitoring probes: every rule is checked now, not at the first line."""
+    if node.value is None:
+        return Probes()
+    node.mapping(PROBE_KEYS)
+    return Probes(
+        user_agents=_rules(node.get("user_agents"), _user_agent_rule),
+        addresses=_rules(node.get("addresses"), _address_rule),
+        paths=_rules(node.get("paths"), _path_rule),
+    )
+
+
+def _rules(node: Node, check: Callable[[Node, str], str]) -> tuple[str, ...]:
+    if node.value is None:
+        return ()
+    rules = []
+    for item in node.items():
+        value = item.text()
+        if not value:
+            raise item.error("expected a string, got nothing")
+        rules.append(check(item, value))
+    return tuple(rules)
+
+
+def _user_agent_rule(node: Node, pattern: str) -> str:
+    try:
+        re.compile(pattern, re.I)
+    except re.error as exc:
+        raise node.error(f"{pattern!r} is not a regular expression: {exc}") from exc
+    return pattern
+
+
+def _address_rule(node: Node, address: str) -> str:
+    """The address or network, written as `ipaddress` writes it (192.0.2.10/32)."""
+    value = address.strip("[]")
+    try:
+        return str(ipaddress.ip_network(value))
+    except ValueError as exc:
+        if "host bits set" in str(exc):
+            network = ipaddress.ip_network(value, strict=False)
+            raise node.error(f"{address!r} has host bits set (the network is {network})") from exc
+        raise node.error(
+            f"{address!r} is not an IP address or network (e.g. 192.0.2.10, 192.0.2.0/24, "
+            "2001:db8::/32)"
+        ) from exc
+
+
+def _path_rule(node: Node, path: str) -> str:
+    if not path.startswith("/"):
+        raise node.error(f"{path!r}: a path prefix starts with '/' (e.g. /health)")
+    if "?" in path:
+        raise node.error(f"{path!r}: give the path alone; the query is not matched")
+    if path.rstrip("/") == "":
+        raise node.error("'/' would make every request a probe")
+    return path
 
 
 def _log_source(node: Node) -> LogSource:

@@ -28,7 +28,7 @@ from typing import Any, Final
 from analyzer.apps import ogc
 from analyzer.apps.base import AppMatch
 from analyzer.apps.router import has_odd_names, placed_values
-from analyzer.clients import classify_agent
+from analyzer.clients import PROBE, classify_agent
 from analyzer.formats.base import LineRejected
 from analyzer.formats.regex import (
     RegexFormat,
@@ -48,6 +48,10 @@ from analyzer.row import BY_NAME, ROW
 
 CACHED_VALUES = 4096  # per group, twice (see _Cache): memory stays flat
 _REJECTED = False  # a cached value the line path must read (it rejects the line)
+# A cached value the line path must read too: a monitoring probe, by its user agent or a
+# site's rule. Probes are rare (a check a minute is 1,440 lines a day), and the line path
+# writes no request_layers rows for them.
+_PROBE: Final = None
 _UNSEEN = object()
 
 
@@ -115,6 +119,7 @@ class RequestPieces:
     placing: OgcPieces | None  # the OGC description's cells, for the line's placing values
     layer_cells: list[str]  # each layer's cells in its request_layers row (COPY only)
     match: AppMatch | None  # None when the query has an odd name: the line reads it whole
+    probe: bool  # the path is a site's probe path: the line path reads the line
 
 
 class PieceMaker:
@@ -139,8 +144,10 @@ class PieceMaker:
             return _REJECTED
         return TimePieces(self._piece("time", ts), ts)
 
-    def ip(self, ip: str | None) -> Piece:
+    def ip(self, ip: str | None) -> Piece | None:
         address = None if ip == "-" else ip
+        if self.site.probes.address(address):
+            return _PROBE
         return self._piece("client", self.site.privacy.ip(address), *self.site.locate(address))
 
     def identity(self, columns: tuple[str | None, ...]) -> Piece:
@@ -160,6 +167,7 @@ class PieceMaker:
             None if info is None else self.output.ogc_pieces(info),
             [] if info is None else self.output.layer_cells(info.layers),
             None if odd else match,
+            self.site.probes.path(path),
         )
 
     def status(self, status: str) -> Piece:
@@ -171,9 +179,12 @@ class PieceMaker:
     def referer(self, referer: str | None) -> Piece:
         return self._piece("referer", text_or_none(referer))
 
-    def agent(self, agent: str | None) -> Piece:
+    def agent(self, agent: str | None) -> Piece | None:
         user_agent = text_or_none(agent)
-        return self._piece("agent", user_agent, *classify_agent(user_agent))
+        agent_class, agent_name = classify_agent(user_agent)
+        if agent_class == PROBE or self.site.probes.agent(user_agent):
+            return _PROBE
+        return self._piece("agent", user_agent, agent_class, agent_name)
 
     def target(self, request: str) -> tuple[str, str] | bool:
         try:
@@ -318,13 +329,17 @@ class FastParser:
                     req = requests[(method, path, query)]
                     ogc_piece = req.ogc
                 elif (values := placed_values(found, place)) is not None:
-                    ogc_piece = placed(req.placing, *values)  # type: ignore[arg-type]
+                    ogc_piece = placed(req.placing, values)  # type: ignore[arg-type]
+            client_piece, agent_piece = ips[ip], agents[agent]
+            if client_piece is _PROBE or agent_piece is _PROBE or req.probe:
+                slow.append(offset)
+                continue
             number = line_piece(line_no)
-            client: tuple = ips[ip]
+            client: tuple = client_piece
             ident: tuple = identities[(user, secuser, secname, org, roles)]
             stat: tuple = statuses[status]
             dur: tuple = durations[(dur_s, dur_ms, dur_us, dur_up)]
-            ua: tuple = agents[agent]
+            ua: tuple = agent_piece
             referer_piece: tuple = referers[referer]
             time_piece: tuple = ts.piece
             request_piece, catalog_piece = req.request, req.catalog

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from analyzer.apps import Router
-from analyzer.clients import classify_agent
+from analyzer.clients import PROBE, ProbeRules, classify_agent
 from analyzer.errors import ConfigError
 from analyzer.formats.base import RawRequest
 from analyzer.geoip import Place, locator
@@ -28,6 +28,7 @@ class SiteContext:
     router: Router
     privacy: Privacy
     locate: Callable[[str | None], Place]  # the raw address's country and region (`geoip`)
+    probes: ProbeRules  # the site's own monitoring probes (`settings.Probes`)
 
     @classmethod
     def for_site(cls, site: SiteConfig, key: bytes | None = None) -> SiteContext:
@@ -35,7 +36,9 @@ class SiteContext:
         try:
             privacy = Privacy(site.ip_mode, site.user_mode, key)
             locate = locator(site.geoip_database)
-            return cls(site.name, Router(site.app_routes), privacy, locate)
+            rules = site.probes
+            probes = ProbeRules(rules.user_agents, rules.addresses, rules.paths)
+            return cls(site.name, Router(site.app_routes), privacy, locate, probes)
         except ConfigError as exc:
             raise ConfigError(f"site {site.name!r}: {exc}") from exc
 
@@ -68,6 +71,9 @@ def to_request(raw: RawRequest, line_no: int, ctx: SiteContext) -> Request:
     path, query = split_target(raw.target)
     found = ctx.router.classify(raw.method, path, query)
     agent_class, agent_name = classify_agent(raw.user_agent)
+    # The site's rules read the address as logged, before it is anonymized.
+    if agent_class != PROBE and ctx.probes.matches(raw.user_agent, raw.client_ip, path):
+        agent_class, agent_name = PROBE, agent_name or PROBE
     country, region = ctx.locate(raw.client_ip)  # before the address is anonymized
     privacy = ctx.privacy
     # Positional: keyword binding of 21 arguments costs twice the whole construction.

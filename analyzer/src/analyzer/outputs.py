@@ -41,11 +41,13 @@ Piece = tuple[str, str]
 @dataclass(frozen=True, slots=True)
 class OgcPieces:
     """The ogc group's text of one description around its placing values (BBOX, WIDTH,
-    HEIGHT), to put a line's own between."""
+    HEIGHT and the view they give: `row.PLACING`), to put a line's own between; in the
+    request row, and in its request_layers rows (COPY only)."""
 
     before: str
     after: str
-    layer: str
+    layer_before: str
+    layer_after: str
 
 
 Write = Callable[[Any], str]
@@ -79,7 +81,17 @@ class Output:
             group.name: self.cell_writer(group.fields[0]) for group in ROW if group.per_line
         }
         parts = [part for part in _OGC.nested if self.writes(part)]
-        self.placing = [self.cell_writer(part) for part in parts if part.name in PLACING]
+        # (index in PLACING, writer) of the placing values this output writes, in order.
+        self.placing = [
+            (PLACING.index(part.name), self.cell_writer(part))
+            for part in parts
+            if part.name in PLACING
+        ]
+        self.layer_placing = [
+            (PLACING.index(part.name), part.cell)
+            for part in _OGC.nested
+            if self.has_layers and part.in_layers and part.name in PLACING
+        ]
         self.ogc_parts = [
             (part, _PLACED if part.name in PLACING else self.cell_writer(part)) for part in parts
         ]  # fmt: skip
@@ -160,15 +172,19 @@ class Output:
         cells = [write(part.value(info)) for part, write in self.ogc_parts if write is not _PLACED]
         at = [part.name for part, _ in self.ogc_parts].index(PLACING[0])
         before, after = self.nested(_OGC, [*cells[:at], _MARK, *cells[at:]]).split(_MARK)
-        layer = self.piece(_OGC_GROUP, (info,))[1]
-        return OgcPieces(before, after, layer)
+        return OgcPieces(before, after, *self.layer_around_placing(info))
 
-    def placed(self, ogc: OgcPieces, bbox: list[float] | None, width: int | None,
-               height: int | None) -> Piece:  # fmt: skip
-        """The ogc group's piece with a line's values of the placing parameters."""
-        write_bbox, write_width, write_height = self.placing
-        placing = self.separator.join((write_bbox(bbox), write_width(width), write_height(height)))
-        return ogc.before + placing + ogc.after, ogc.layer
+    def layer_around_placing(self, info: OgcInfo) -> tuple[str, str]:
+        """The ogc group's text in request_layers rows, around the placing values."""
+        return "", ""
+
+    def placed(self, ogc: OgcPieces, values: tuple) -> Piece:
+        """The ogc group's piece with a line's placing values (in `row.PLACING`'s order)."""
+        placing = self.separator.join([write(values[i]) for i, write in self.placing])
+        if not self.layer_placing:
+            return ogc.before + placing + ogc.after, ""
+        layer = "\t".join([write(values[i]) for i, write in self.layer_placing])
+        return ogc.before + placing + ogc.after, ogc.layer_before + layer + ogc.layer_after
 
     def encode(self, records: list[Request]) -> tuple[list[str], str]:
         """The line path: the rows of records (no line end), and their request_layers rows."""
@@ -176,7 +192,8 @@ class Output:
         for record in records:
             pieces = [self.piece(group, group_values(group, record, self.source)) for group in ROW]
             rows.append(self.join([row for row, _ in pieces]))
-            if self.has_layers and record.ogc is not None and record.ogc.layers:
+            probe = record.agent_class == "probe"  # no request_layers rows: not layer usage
+            if self.has_layers and not probe and record.ogc is not None and record.ogc.layers:
                 layer_pieces = [pieces[index][1] for index in _LAYER_INDEXES]
                 layer_rows.append(
                     self.layer_rows(layer_pieces, self.layer_cells(record.ogc.layers))
@@ -202,7 +219,13 @@ def _placed(value: Any) -> str:
 
 _PLACED: Write = _placed
 _MARK = "\0"  # where something goes in a text made around it (COPY and JSON hold no NUL)
-_OGC_GROUP = next(group for group in ROW if _OGC in group.fields)
+# The OGC parts of a request_layers row; the placing ones among them are together, with
+# others before and after them (`CopyOutput.layer_around_placing`).
+_LAYER_OGC = [part for part in _OGC.nested if part.in_layers]
+_LAYER_PLACING = [index for index, part in enumerate(_LAYER_OGC) if part.name in PLACING]
+_LAYER_PLACING_AT = _LAYER_PLACING[0]
+assert list(range(_LAYER_PLACING_AT, _LAYER_PLACING[-1] + 1)) == _LAYER_PLACING
+assert _LAYER_PLACING[-1] < len(_LAYER_OGC) - 1, "cells after a request_layers row's placing"
 # The groups with request_layers columns, in row order: a request_layers row's pieces.
 LAYER_GROUPS = tuple(group.name for group in ROW if any(f.in_layers for f in group.fields))
 _LAYER_INDEXES = [index for index, group in enumerate(ROW) if group.name in LAYER_GROUPS]
@@ -241,6 +264,16 @@ class CopyOutput(Output):
             )
 
         return write_layer_parts
+
+    def layer_around_placing(self, info: OgcInfo) -> tuple[str, str]:
+        cells = [
+            _MARK if part.name == LAYERS else part.cell(part.value(info))
+            for part in _LAYER_OGC
+            if part.name not in PLACING
+        ]
+        return "\t".join(cells[:_LAYER_PLACING_AT]) + "\t", "\t" + "\t".join(
+            cells[_LAYER_PLACING_AT:]
+        )
 
     def layer_cells(self, layers: list[str]) -> list[str]:
         return [layer_cells(layer) for layer in layers]

@@ -28,6 +28,13 @@ class OgcInfo:
     height: int | None = None
     tiled: bool = False
     download: bool = False
+    version: str | None = None  # as the request gives it: decides a BBOX's axis order
+    # The Web Mercator tile holding the center of what the request shows (a map's BBOX, a
+    # tile), at the zoom of its width: where on the territory users look (`territory`).
+    # None for other requests, and for extents and gridsets that cannot be placed.
+    view_zoom: int | None = None
+    view_x: int | None = None
+    view_y: int | None = None
 
 
 @dataclass

@@ -118,19 +118,24 @@ def _layer_count(ogc: Any) -> int:
     return 0 if ogc is None else min(len(ogc.layers), INT2_MAX)
 
 
-# The OGC description's fields, in OgcInfo's order. `layers` makes one request_layers
-# row per item (`layer_cells`); the placing ones change on nearly every map request.
+# The OGC description's fields. `layers` makes one request_layers row per item
+# (`layer_cells`); the placing ones change on nearly every map request, and so does the
+# view they give (stored per layer, for the territory aggregates: not in requests).
 LAYERS = "layers"
-PLACING = ("bbox", "width", "height")
+PLACING = ("bbox", "width", "height", "view_zoom", "view_x", "view_y")
 OGC = (
     Field("service", text, in_layers=True),
     Field("request", text, in_layers=True),
+    Field("version", text, stored=False),
     Field(LAYERS, text_array, in_layers=True),
     Field("crs", text, in_layers=True),
     Field("format", text, in_layers=True),
     Field("bbox", number_array),
     Field("width", integer),
     Field("height", integer),
+    Field("view_zoom", integer, stored=False, in_layers=True),
+    Field("view_x", integer, stored=False, in_layers=True),
+    Field("view_y", integer, stored=False, in_layers=True),
     Field("tiled", boolean, in_layers=True),
     Field("download", boolean, in_layers=True),
     Field("layer_count", plain, public=False, get=_layer_count, column="layer_count"),

@@ -23,6 +23,16 @@ class LogSource:
 
 
 @dataclass(frozen=True, slots=True)
+class Probes:
+    """A site's own monitoring probes (`probes`), besides the ones `clients` knows by their
+    user agent: a request matching any rule is a probe, left out of the usage figures."""
+
+    user_agents: tuple[str, ...] = ()  # regular expressions, searched without regard to case
+    addresses: tuple[str, ...] = ()  # IP addresses or networks, as logged (not anonymized)
+    paths: tuple[str, ...] = ()  # path prefixes, whole segments, query excluded
+
+
+@dataclass(frozen=True, slots=True)
 class SiteConfig:
     name: str
     logs: tuple[LogSource, ...] = ()
@@ -35,6 +45,7 @@ class SiteConfig:
     # The MMDB file clients are located with (`geoip`): the top-level `geoip_database`,
     # the same for every site. None: no country or region.
     geoip_database: Path | None = None
+    probes: Probes = field(default_factory=Probes)
 
 
 @dataclass(frozen=True, slots=True)

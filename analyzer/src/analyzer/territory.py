@@ -47,6 +47,23 @@ class View:
     zoom: int
 
 
+# The Web Mercator tile (zoom, x, y, rows from the top) that holds a view's center: what
+# the analyzer stores per request and layer, and the territory aggregates count.
+Cell = tuple[int, int, int]
+MAX_LATITUDE = 85.0511287798  # Web Mercator's edge: atan(sinh(pi))
+
+
+def cell_of(view: View | None) -> Cell | None:
+    """The tile at the view's own zoom that holds its center."""
+    if view is None:
+        return None
+    tiles = 1 << view.zoom
+    lat = math.radians(max(-MAX_LATITUDE, min(MAX_LATITUDE, view.lat)))
+    x = math.floor((view.lon + 180) / 360 * tiles)
+    y = math.floor((1 - math.asinh(math.tan(lat)) / math.pi) / 2 * tiles)
+    return view.zoom, min(max(x, 0), tiles - 1), min(max(y, 0), tiles - 1)
+
+
 # ---------------------------------------------------------------------------------------
 # Extents (BBOX)
 

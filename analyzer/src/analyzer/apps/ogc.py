@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from urllib.parse import unquote
 
+from analyzer import territory
 from analyzer.apps.base import Params, parse_params
 from analyzer.record import OgcInfo
 
@@ -205,10 +206,18 @@ def canonical_request(value: str | None) -> str | None:
 PLACE_PARAMS = frozenset(
     {"bbox", "width", "height", "tilematrix", "tilerow", "tilecol", "x", "y", "i", "j"}
 )
-PLACE_VALUES = ("bbox", "width", "height")  # the placing parameters OgcInfo keeps
+# The placing parameters OgcInfo reads: BBOX, WIDTH and HEIGHT, and a WMTS tile's indices
+# for its view.
+PLACE_VALUES = ("bbox", "width", "height", "tilematrix", "tilerow", "tilecol")
 # How a request's OgcInfo reads the placing values (see `placed` and `Router.classify`).
 PLACED_KVP = "kvp"  # BBOX, WIDTH and HEIGHT
 PLACED_BBOX = "bbox"  # BBOX only (OGC API Features)
+# The requests whose extent or tile is a place users look at: a map, features, a tile.
+VIEWED = frozenset({"GetMap", "GetFeature", "GetTile", "GetCoverage", "GetItems"})
+View = tuple[int | None, int | None, int | None]  # OgcInfo's view_zoom, view_x, view_y
+NO_VIEW: View = (None, None, None)
+# (bbox, width, height, view_zoom, view_x, view_y): `row.PLACING`'s values.
+Placing = tuple[list[float] | None, int | None, int | None, int | None, int | None, int | None]
 
 
 def from_kvp(
@@ -238,23 +247,66 @@ def placed(info: OgcInfo, placing: str, place: Mapping[str, str]) -> OgcInfo:
     return with_placing(info, *placed_values(info, placing, place))
 
 
-def placed_values(
-    info: OgcInfo, placing: str, place: Mapping[str, str]
-) -> tuple[list[float] | None, int | None, int | None]:
-    """The BBOX, WIDTH and HEIGHT of `placed`."""
-    bbox = parse_bbox(place.get("bbox"))
+def placed_values(info: OgcInfo, placing: str, place: Mapping[str, str]) -> Placing:
+    """The BBOX, WIDTH and HEIGHT of `placed`, and the view they (or a tile's indices) give."""
+    raw_bbox = place.get("bbox")
+    bbox = parse_bbox(raw_bbox)
     if placing == PLACED_BBOX:
-        return bbox, info.width, info.height
-    return bbox, parse_int(place.get("width")), parse_int(place.get("height"))
+        zoom, x, y = view_of(info, bbox) if bbox is not None else NO_VIEW
+        return bbox, info.width, info.height, zoom, x, y
+    if bbox is not None:
+        zoom, x, y = view_of(info, bbox, _bbox_crs(raw_bbox))
+    else:
+        zoom, x, y = _tile_view(info, place)
+    return bbox, parse_int(place.get("width")), parse_int(place.get("height")), zoom, x, y
+
+
+def view_of(info: OgcInfo, bbox: list[float], crs: str | None = None) -> View:
+    """The view of a BBOX in `crs`, else in the request's (OGC API Features: CRS:84)."""
+    if info.request not in VIEWED:
+        return NO_VIEW
+    if crs is None:
+        crs = territory.CRS84 if info.service == OGC_API_FEATURES else info.crs
+    view = territory.view_of_bbox(crs, bbox, version=info.version, service=info.service)
+    return _cell(view)
+
+
+def _bbox_crs(raw: str | None) -> str | None:
+    """The CRS a WFS BBOX names as its fifth item (``bbox=a,b,c,d,EPSG:4326``)."""
+    if raw is None or raw.count(",") + raw.count("%2C") + raw.count("%2c") < 4:
+        return None
+    crs = unquote(raw).split(",")[4].strip()
+    return crs or None
+
+
+def _tile_view(info: OgcInfo, place: Mapping[str, str]) -> View:
+    """The view of a WMTS KVP tile (TILEMATRIX, TILEROW, TILECOL) of a built-in gridset."""
+    matrix = place.get("tilematrix")
+    zoom = territory.tile_matrix_zoom(unquote(matrix) if matrix and "%" in matrix else matrix)
+    row, col = parse_int(place.get("tilerow")), parse_int(place.get("tilecol"))
+    if zoom is None or row is None or col is None or info.request not in VIEWED:
+        return NO_VIEW
+    return _cell(territory.view_of_tile(info.crs, zoom, col, row))
+
+
+def _cell(view: territory.View | None) -> View:
+    cell = territory.cell_of(view)
+    return NO_VIEW if cell is None else cell
 
 
 def with_placing(
-    info: OgcInfo, bbox: list[float] | None, width: int | None, height: int | None
+    info: OgcInfo,
+    bbox: list[float] | None,
+    width: int | None,
+    height: int | None,
+    view_zoom: int | None,
+    view_x: int | None,
+    view_y: int | None,
 ) -> OgcInfo:
     # Positional: dataclasses.replace costs more than reading the values.
     return OgcInfo(
         info.service, info.request, info.layers, info.crs, info.format, bbox, width, height,
-        info.tiled, info.download,
+        info.tiled, info.download, info.version, view_zoom, view_x, view_y,
     )  # fmt: skip
 
 
@@ -324,6 +376,7 @@ def _describe_kvp(
         normalize_format(info_format or params.first("format", "outputformat")),
         tiled=tiled or service == "WMTS" or _is_true(params.text("tiled")),
         download=(service, request) in DOWNLOADS and not _is_hits(params.text("resulttype")),
+        version=params.text("version"),
     )
     return info, any(name in params for name in PLACE_VALUES)
 
@@ -361,8 +414,13 @@ def from_tms(parts: list[str], workspace: str | None = None) -> OgcInfo:
     layers = split_layers(layer, workspace, "TMS")
     if len(parts) < 5:  # the TileMap description of one layer
         return OgcInfo("TMS", "GetCapabilities", layers=layers, crs=normalize_crs(gridset))
-    _, dot, extension = parts[-1].rpartition(".")
+    name, dot, extension = parts[-1].rpartition(".")
     extension = (extension if dot else tile_format).lower()
+    # TMS counts rows from the bottom of the grid.
+    z, x, y = parse_int(parts[-3]), parse_int(parts[-2]), parse_int(name if dot else parts[-1])
+    view = NO_VIEW
+    if z is not None and x is not None and y is not None:
+        view = _cell(territory.view_of_tile(gridset, z, x, y, origin_top=False))
     return OgcInfo(
         "TMS",
         "GetTile",
@@ -370,6 +428,10 @@ def from_tms(parts: list[str], workspace: str | None = None) -> OgcInfo:
         crs=normalize_crs(gridset),
         format=normalize_format(TILE_MIME_TYPES.get(extension, extension or None)),
         tiled=True,
+        version=parts[0] or None,
+        view_zoom=view[0],
+        view_x=view[1],
+        view_y=view[2],
     )
 
 
@@ -380,16 +442,25 @@ def from_wmts_rest(parts: list[str], params: Params, workspace: str | None = Non
         request = "GetCapabilities" if parts and parts[0].endswith(".xml") else None
         return OgcInfo("WMTS", request, tiled=True)
     feature_info = len(parts) >= 7
-    matrix_set = parts[-6] if feature_info else parts[-4]
+    matrix_set = unquote(parts[-6] if feature_info else parts[-4])
+    view = NO_VIEW
+    if not feature_info:
+        zoom = territory.tile_matrix_zoom(unquote(parts[-3]))
+        row, col = parse_int(parts[-2]), parse_int(parts[-1].partition(".")[0])
+        if zoom is not None and row is not None and col is not None:
+            view = _cell(territory.view_of_tile(matrix_set, zoom, col, row))
     return OgcInfo(
         "WMTS",
         "GetFeatureInfo" if feature_info else "GetTile",
         layers=split_layers(unquote(parts[0]), workspace, "WMTS"),
-        crs=normalize_crs(unquote(matrix_set)),
+        crs=normalize_crs(matrix_set),
         format=normalize_format(
             params.first("infoformat", "format") if feature_info else params.text("format")
         ),
         tiled=True,
+        view_zoom=view[0],
+        view_x=view[1],
+        view_y=view[2],
     )
 
 
@@ -411,12 +482,15 @@ def from_features_api(parts: list[str], params: Params, workspace: str | None) -
     shape = tuple("*" if index % 2 else part for index, part in enumerate(parts))
     request = _FEATURES_REQUESTS.get(shape)
     collection = unquote(parts[1]) if len(parts) > 1 else None
-    return OgcInfo(
+    info = OgcInfo(
         OGC_API_FEATURES,
         request,
         layers=split_layers(collection, workspace, OGC_API_FEATURES),
         crs=normalize_crs(params.first("crs", "bbox-crs")),
         format=normalize_format(params.text("f")),
-        bbox=parse_bbox(params.get("bbox")),
         download=request in ("GetItems", "GetItem"),
     )
+    bbox = parse_bbox(params.get("bbox"))
+    if bbox is None:
+        return info
+    return with_placing(info, bbox, None, None, *view_of(info, bbox))

@@ -78,11 +78,9 @@ def placed_ogc(match: AppMatch, place: Mapping[str, str]) -> OgcInfo | None:
     return ogc.with_placing(match.ogc, *values)
 
 
-def placed_values(
-    match: AppMatch, place: Mapping[str, str]
-) -> tuple[list[float] | None, int | None, int | None] | None:
-    """The BBOX, WIDTH and HEIGHT that `place` gives the OGC description of `match`; None
-    when it changes nothing."""
+def placed_values(match: AppMatch, place: Mapping[str, str]) -> ogc.Placing | None:
+    """The BBOX, WIDTH, HEIGHT and view that `place` gives the OGC description of `match`;
+    None when it changes nothing."""
     if not place or match.placing is None or match.ogc is None:
         return None
     return ogc.placed_values(match.ogc, match.placing, place)

@@ -178,6 +178,17 @@ AGGREGATES: tuple[Aggregate, ...] = (
         "analytics.countries_daily",
         since="0015",
     ),
+    # Where users look, per layer: tiles of the views of maps and tiles (migration 0017).
+    Aggregate(
+        "territory_daily", "daily", "territory_daily.sql", "analytics.request_layers", "0017"
+    ),
+    Aggregate(
+        "territory_monthly",
+        "monthly",
+        "territory_rollup.sql",
+        "analytics.territory_daily",
+        since="0017",
+    ),
 )
 
 

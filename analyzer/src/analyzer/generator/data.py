@@ -132,7 +132,7 @@ USERS: tuple[User, ...] = NAMED_USERS + _population()
 
 
 class Agent(NamedTuple):
-    kind: str  # browser, gis, script, bot, unknown (what the analyzer should classify)
+    kind: str  # browser, gis, script, bot, unknown, probe (what the analyzer should classify)
     user_agent: str | None  # None: the header was absent, logged as "-"
     weight: float
 
@@ -237,7 +237,13 @@ IPV4_NETWORKS: tuple[tuple[str, str, str], ...] = (
     ("24.200", "CA", "Quebec"),
     ("91.64", "DE", "Berlin"),
 )
-IPV4_PREFIXES: tuple[str, ...] = tuple(prefix for prefix, _, _ in IPV4_NETWORKS)
+# How often clients come from each of them (a prefix listed twice, twice as often).
+_NETWORK_WEIGHTS = (5, 5, 2, 2, 2, 5, 1, 1, 1, 1)
+IPV4_PREFIXES: tuple[str, ...] = tuple(
+    prefix
+    for (prefix, _, _), weight in zip(IPV4_NETWORKS, _NETWORK_WEIGHTS, strict=True)
+    for _ in range(weight)
+)
 IPV6_NETWORKS: tuple[tuple[str, str, str], ...] = (
     ("2a01:cb00", "FR", "Brittany"),
     ("2a01:e0a", "FR", "Île-de-France"),
@@ -280,6 +286,17 @@ EXTENTS: dict[str, tuple[float, float, float, float]] = {
     "EPSG:2154": (100000.0, 6700000.0, 400000.0, 6880000.0),
     "EPSG:4326": (-5.2, 47.2, -1.0, 48.9),
 }
+# Where most maps are centered: the region's towns, (name, lon, lat, Lambert-93 x, y,
+# weight); the other maps anywhere in EXTENTS. The Territory map shows them as hot spots.
+TOWNS: tuple[tuple[str, float, float, float, float, int], ...] = (
+    ("Rennes", -1.678, 48.112, 351_900.0, 6_789_300.0, 8),
+    ("Brest", -4.486, 48.390, 146_200.0, 6_838_400.0, 4),
+    ("Quimper", -4.102, 47.996, 171_300.0, 6_790_300.0, 2),
+    ("Vannes", -2.760, 47.658, 268_100.0, 6_744_900.0, 2),
+    ("Lorient", -3.370, 47.748, 222_000.0, 6_757_700.0, 2),
+    ("Saint-Brieuc", -2.765, 48.514, 273_900.0, 6_839_700.0, 1),
+)
+TOWN_SHARE = 0.7  # of the maps centered on a town
 # How each kind of client writes the CRS parameter (all mean the same thing).
 CRS_SPELLINGS: dict[str, str] = {
     "EPSG:3857": "EPSG%3A3857",
@@ -367,6 +384,9 @@ _DYNAMIC = ((200, 955), (404, 15), (400, 8), (500, 6), (503, 2), (403, 4))
 _STATIC = ((200, 690), (304, 290), (404, 20))
 _TILE = ((200, 860), (304, 100), (404, 35), (500, 5))
 _LOGIN = ((302, 820), (200, 140), (401, 40))
+# A monitoring check asks the same working URL again and again: it fails rarely, and then
+# because the platform does.
+_CHECK = ((200, 996), (503, 2), (502, 1), (500, 1))
 
 PROFILES: dict[str, Profile] = {
     "getmap": Profile(220, 0.9, 48_000, _DYNAMIC),
@@ -382,6 +402,9 @@ PROFILES: dict[str, Profile] = {
     "export": Profile(700, 0.8, 160_000, _DYNAMIC),
     "static": Profile(3, 0.7, 45_000, _STATIC),
     "login": Profile(80, 0.5, 3_500, _LOGIN),
+    "check_capabilities": Profile(110, 0.4, 95_000, _CHECK),
+    "check_map": Profile(180, 0.5, 42_000, _CHECK),
+    "health": Profile(2, 0.5, 50, _CHECK),
 }
 
 # --- What each kind of client asks for -----------------------------------------------------
@@ -448,8 +471,53 @@ REQUEST_MIX: dict[str, dict[str, float]] = {
         "static": 8,
         "mviewer": 2,
     },
-    "unknown": {"static": 5, "wms_getcapabilities": 3, "gn_page": 2, "probe": 4},
+    "unknown": {"static": 5, "wms_getcapabilities": 3, "gn_page": 2, "scan": 4},
 }
+
+# --- Monitoring probes ---------------------------------------------------------------------
+
+
+class Probe(NamedTuple):
+    """A monitoring check every site gets, day and night, at a fixed interval."""
+
+    address: str  # one address, as monitors check from
+    user_agent: str
+    target: str  # always the same
+    app: str  # key of UPSTREAMS
+    profile: str  # key of PROFILES
+    interval_s: float  # between two checks, on a site of PROBE_VOLUME requests a weekday
+
+
+# The address of the platform's own supervision host. Its checks are made with an HTTP
+# library that names no monitor: the generated config.yaml names this address in each
+# site's `probes` (a site rule), the other probes are known by their user agent.
+SUPERVISION_ADDRESS = "172.16.8.20"
+PROBES: tuple[Probe, ...] = (
+    Probe(
+        "216.144.250.150",
+        "Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)",
+        "/geoserver/ows?SERVICE=WMS&REQUEST=GetCapabilities",
+        "geoserver",
+        "check_capabilities",
+        300,
+    ),
+    Probe("10.42.0.1", "kube-probe/1.29", "/actuator/health/liveness", "other", "health", 60),
+    Probe(
+        SUPERVISION_ADDRESS,
+        "python-requests/2.31.0",
+        "/geoserver/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=admin%3Acommunes"
+        "&STYLES=&CRS=EPSG%3A3857&BBOX=-200000,6050000,-150000,6100000&WIDTH=256&HEIGHT=256"
+        "&FORMAT=image%2Fpng",
+        "geoserver",
+        "check_map",
+        600,
+    ),
+)
+# The intervals above are those of a platform of this many requests a weekday (a check a
+# minute is 1,440 lines a day). A smaller generated site is checked as many times less
+# often, so that checks keep their share of its lines, about 3 %: the demo's 6,000
+# requests a day get a check every 10 minutes from kube-probe.
+PROBE_VOLUME = 60_000
 
 # Relative traffic per local hour (0-23): low at night, high during office hours.
 HOURLY_PROFILE: tuple[float, ...] = (

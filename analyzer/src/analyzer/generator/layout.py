@@ -64,7 +64,7 @@ def generate_tree(
     settings_from(Node(document, str(config_path)))  # refuse what `analyzer run` would
     files = []
     for site in sites:
-        source = Source(site.name, site.format, site.timezone, seed, junk_rate)
+        source = Source(site.name, site.format, site.timezone, seed, junk_rate, requests_per_day)
         volumes = Random(f"{seed}:{site.name}:volume")
         for age in range(days):
             day = end_date - timedelta(days=age)
@@ -94,6 +94,8 @@ def config_document(
             {
                 "name": site.name,
                 "timezone": site.timezone,
+                # The supervision host's checks name no monitor (data.PROBES).
+                "probes": {"addresses": [data.SUPERVISION_ADDRESS]},
                 "logs": [
                     {"path": str(root / site.name / LOG_NAME), "format": data.FORMATS[site.format]}
                 ],
@@ -122,8 +124,8 @@ def generate_single(
     timezone: str = data.DEFAULT_TIMEZONE,
 ) -> FileReport:
     """One file of ``lines`` requests spread evenly over ``days`` days (benchmarks)."""
-    source = Source(site, fmt, timezone, seed, junk_rate)
     share, extra = divmod(lines, days)
+    source = Source(site, fmt, timezone, seed, junk_rate, share)
     report = FileReport(path)
     first = 1
     # Day by day, so that memory holds one day's timestamps whatever the file's size.

@@ -7,6 +7,7 @@ workspace virtual service, several spellings of the same CRS.
 
 from __future__ import annotations
 
+import math
 from random import Random
 
 from analyzer.generator import data
@@ -21,6 +22,18 @@ _BBOX_SHARES = (0.004, 0.02, 0.1, 0.5)  # of the extent's width: street to count
 _BBOX_FORMATS = {  # %-formatting: noticeably faster than nested f-string precision
     crs: "%.6f%%2C%.6f%%2C%.6f%%2C%.6f" if crs == "EPSG:4326" else "%.2f%%2C%.2f%%2C%.2f%%2C%.2f"
     for crs in data.EXTENTS
+}
+
+
+_TOWNS = Weighted(list(range(len(data.TOWNS))), [town[5] for town in data.TOWNS])
+# Each town's center in each CRS of EXTENTS (Web Mercator from longitude and latitude).
+_TOWN_CENTERS = {
+    "EPSG:4326": [(lon, lat) for _, lon, lat, _, _, _ in data.TOWNS],
+    "EPSG:2154": [(x, y) for _, _, _, x, y, _ in data.TOWNS],
+    "EPSG:3857": [
+        (math.radians(lon) * 6378137.0, math.asinh(math.tan(math.radians(lat))) * 6378137.0)
+        for _, lon, lat, _, _, _ in data.TOWNS
+    ],
 }
 
 
@@ -39,10 +52,19 @@ def _ows_path(rng: Random, layer: Layer, service: str) -> tuple[str, str]:
 
 
 def _bbox(rng: Random, crs: str) -> str:
+    """An extent over the region, most around a town; in EPSG:4326 latitude first, as WMS
+    1.3.0 wants."""
     xmin, ymin, xmax, ymax = data.EXTENTS[crs]
     size = (xmax - xmin) * _BBOX_SHARES[int(rng.random() * len(_BBOX_SHARES))]
-    x = xmin + rng.random() * (xmax - xmin - size)
-    y = ymin + rng.random() * (ymax - ymin - size)
+    if rng.random() < data.TOWN_SHARE:
+        cx, cy = _TOWN_CENTERS[crs][_TOWNS.pick(rng)]
+        x = cx - size * rng.random()
+        y = cy - size * rng.random()
+    else:
+        x = xmin + rng.random() * (xmax - xmin - size)
+        y = ymin + rng.random() * (ymax - ymin - size)
+    if crs == "EPSG:4326":
+        return _BBOX_FORMATS[crs] % (y, x, y + size, x + size)
     return _BBOX_FORMATS[crs] % (x, y, x + size, y + size)
 
 
@@ -174,9 +196,10 @@ def tms_tile(rng: Random, client: Client) -> Req:
     zoom = rng.randrange(8, 19)
     col, row = _tile_indices(rng, zoom)
     ext = "jpeg" if layer.raster else "png"
+    # TMS counts rows from the bottom of the grid.
     path = (
         f"/geoserver/gwc/service/tms/1.0.0/{layer.workspace}:{layer.name}"
-        f"@EPSG:900913@{ext}/{zoom}/{col}/{row}.{ext}"
+        f"@EPSG:900913@{ext}/{zoom}/{col}/{(1 << zoom) - 1 - row}.{ext}"
     )
     return Req("GET", path, "geoserver", "tile")
 

@@ -2,19 +2,20 @@
 
 ``SiteTraffic`` is built once per site from the seed (same seed, same clients) and turns
 a day's timestamps into ``Hit``s. A few clients make most requests (Pareto weights), as on
-real platforms where one QGIS user or crawler can outweigh hundreds of visitors.
+real platforms where one QGIS user or crawler can outweigh hundreds of visitors. Some
+instants are monitoring checks instead (`data.PROBES`, placed by `writer.day_slices`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from ipaddress import IPv6Address
 from random import Random
 from typing import NamedTuple
 
 from analyzer.generator import data, ogc, webapps
-from analyzer.generator.model import Builder, Client, Hit, Weighted, choose, lognormal
+from analyzer.generator.model import Builder, Client, Hit, Req, Weighted, choose, lognormal
 
 # Names used in data.REQUEST_MIX -> builder.
 BUILDERS: dict[str, Builder] = {
@@ -49,7 +50,7 @@ BUILDERS: dict[str, Builder] = {
     "static": webapps.static,
     "robots": webapps.robots,
     "sitemap": webapps.sitemap,
-    "probe": webapps.probe,
+    "scan": webapps.scan,
 }
 
 
@@ -111,10 +112,22 @@ class SiteTraffic:
         host = data.SITE_HOST.format(site=site)
         self.host = host
         self._referers = [referer.format(host=host) for referer in data.SITE_REFERERS]
+        self._probes = [
+            (Client(probe.address, data.Agent("probe", probe.user_agent, 0), None, True),
+             Req("GET", probe.target, probe.app, probe.profile))
+            for probe in data.PROBES
+        ]  # fmt: skip
 
-    def hits(self, rng: Random, stamps: Sequence[float]) -> Iterator[Hit]:
+    def hits(
+        self, rng: Random, stamps: Sequence[float], checks: Mapping[int, int] | None = None
+    ) -> Iterator[Hit]:
+        """The requests at `stamps`; `checks` says which of them (by position) are which
+        monitoring check (index in data.PROBES)."""
         client, left = self.clients.items[0], 0
-        for ts in stamps:
+        for position, ts in enumerate(stamps):
+            if checks and position in checks:
+                yield self._check(rng, ts, checks[position])
+                continue
             if not left:  # a new visit: a map's tiles, a crawl, a script's loop
                 client = self.clients.pick(rng)
                 left = _visit_length(rng, client)
@@ -131,6 +144,13 @@ class SiteTraffic:
                 lognormal(rng, answer.log_ms + math.log(req.slowness), answer.sigma),
                 self._referer(rng, client),
             )
+
+    def _check(self, rng: Random, ts: float, probe: int) -> Hit:
+        client, req = self._probes[probe]
+        answer = _ANSWERS[req.profile]
+        status = answer.statuses.pick(rng)
+        duration = lognormal(rng, answer.log_ms, answer.sigma)
+        return Hit(ts, client, req, status, _size(rng, status, answer.log_bytes), duration, None)
 
     def _referer(self, rng: Random, client: Client) -> str | None:
         if client.agent.kind != "browser":

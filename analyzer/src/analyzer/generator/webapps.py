@@ -150,6 +150,7 @@ def sitemap(rng: Random, client: Client) -> Req:
     return Req("GET", "/geonetwork/srv/api/sitemap", "geonetwork", "api")
 
 
-def probe(rng: Random, client: Client) -> Req:
+def scan(rng: Random, client: Client) -> Req:
+    """A vulnerability scanner trying well-known paths."""
     target = choose(rng, ("/.env", "/wp-login.php", "/geoserver/web/", "/"))
     return Req("GET", target, "geoserver" if "geoserver" in target else "other", "static")

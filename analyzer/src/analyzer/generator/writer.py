@@ -1,19 +1,21 @@
 """Turning days of traffic into file contents, in slices that worker processes can share.
 
-A day's timestamps come from the day's own random stream; its requests are then drawn in
-slices of ``SLICE_LINES``, each from a stream of its own. So the bytes depend only on the
-seed, never on how many processes rendered them, and memory holds one day's timestamps and
-the slices in flight whatever the file's size.
+A day's timestamps come from the day's own random stream, and the monitoring checks
+(`data.PROBES`) from a fixed schedule per site; its requests are then drawn in slices of
+``SLICE_LINES``, each from a stream of its own. So the bytes depend only on the seed,
+never on how many processes rendered them, and memory holds one day's timestamps and the
+slices in flight whatever the file's size.
 """
 
 from __future__ import annotations
 
 import gzip
 import os
+from bisect import bisect
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from multiprocessing import get_context
 from multiprocessing.pool import Pool
@@ -41,6 +43,9 @@ class Source:
     timezone: str
     seed: int
     junk_rate: float = 0.0
+    # A weekday's requests of the site, which set how often it is checked (see
+    # data.PROBE_VOLUME); 0: no monitoring checks.
+    volume: int = 0
 
 
 @dataclass(slots=True)
@@ -57,16 +62,63 @@ class Slice(NamedTuple):
     key: str  # seeds the slice's random stream
     stamps: list[float]
     first: int  # 1-based number of the slice's first request in its file
+    checks: dict[int, int]  # position in stamps -> index in data.PROBES: a monitoring check
 
 
 def day_slices(source: Source, day: date, count: int, first: int) -> list[Slice]:
-    """The slices of ``count`` requests on the local ``day``, numbered from ``first``."""
+    """The slices of ``count`` requests on the local ``day``, numbered from ``first``;
+    the day's monitoring checks are among them."""
     key = f"{source.seed}:{source.site}:{day.isoformat()}"
-    stamps = day_timestamps(Random(key), ZoneInfo(source.timezone), day, count)
+    zone = ZoneInfo(source.timezone)
+    checks = probe_checks(source, zone, day)[:count]
+    stamps, at = _with_checks(day_timestamps(Random(key), zone, day, count - len(checks)), checks)
     return [
-        Slice(source, f"{key}:{start}", stamps[start : start + SLICE_LINES], first + start)
+        Slice(
+            source,
+            f"{key}:{start}",
+            stamps[start : start + SLICE_LINES],
+            first + start,
+            {i - start: probe for i, probe in at.items() if start <= i < start + SLICE_LINES},
+        )
         for start in range(0, count, SLICE_LINES)
     ]
+
+
+def probe_checks(source: Source, zone: ZoneInfo, day: date) -> list[tuple[float, int]]:
+    """``(instant, index in data.PROBES)`` of the local day's checks, in time order: each
+    probe checks every interval, at instants fixed for the site by the seed."""
+    if not source.volume:
+        return []
+    start = datetime.combine(day, time(0), zone).timestamp()
+    end = datetime.combine(day + timedelta(days=1), time(0), zone).timestamp()
+    scale = max(1.0, data.PROBE_VOLUME / source.volume)
+    phases = Random(f"{source.seed}:{source.site}:probes")
+    checks = []
+    for index, probe in enumerate(data.PROBES):
+        interval = probe.interval_s * scale
+        instant = start + (phases.random() * interval - start) % interval  # the first >= start
+        while instant < end:
+            checks.append((instant, index))
+            instant += interval
+    checks.sort()
+    return checks
+
+
+def _with_checks(
+    stamps: list[float], checks: list[tuple[float, int]]
+) -> tuple[list[float], dict[int, int]]:
+    """The instants of both, in order, and which positions are checks (of which probe)."""
+    merged: list[float] = []
+    at: dict[int, int] = {}
+    done = 0
+    for instant, probe in checks:
+        upto = bisect(stamps, instant, lo=done)
+        merged += stamps[done:upto]
+        done = upto
+        at[len(merged)] = probe
+        merged.append(instant)
+    merged += stamps[done:]
+    return merged, at
 
 
 @lru_cache(maxsize=16)
@@ -84,7 +136,7 @@ def render_slice(piece: Slice) -> tuple[bytes, int]:
     junk_rate = piece.source.junk_rate
     lines: list[str] = []
     junk = 0
-    for number, hit in enumerate(traffic.hits(rng, piece.stamps), piece.first):
+    for number, hit in enumerate(traffic.hits(rng, piece.stamps, piece.checks), piece.first):
         line = render(hit, number, context)
         lines.append(line)
         if junk_rate and rng.random() < junk_rate:
