@@ -24,6 +24,7 @@ HOT_PATH = [
     "src/analyzer/apps/router.py",
     "src/analyzer/row.py",
     "src/analyzer/outputs.py",
+    "src/analyzer/territory.py",
 ]
 
 

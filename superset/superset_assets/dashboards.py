@@ -1,7 +1,8 @@
 """Expand a dashboard template's short ``layout`` and ``filters`` into Superset's format.
 
 ``layout`` is a list of rows, each a mapping of chart name (the chart template's file
-name) to width out of 12. ``filters`` lists native filters: ``{name, time_range}`` for the
+name) to width out of 12, or to ``[width, height]`` for a chart taller than the others
+(a map). ``filters`` lists native filters: ``{name, time_range}`` for the
 time range, ``{name, column, dataset_uuid}`` for a value list. A value filter applies to
 every chart whose dataset has its column; the others are left out of its scope, since
 Superset would otherwise send them a filter on a column they do not have.
@@ -59,14 +60,15 @@ def _position(
     if intro:
         _add_row(position, "ROW-intro", [_markdown_node("MARKDOWN-intro", intro)])
     for index, row in enumerate(rows, start=1):
-        if sum(row.values()) > GRID_WIDTH:
+        sizes = {name: _size(size) for name, size in row.items()}
+        if sum(width for width, _ in sizes.values()) > GRID_WIDTH:
             raise AssetsError(f"layout row {index} is wider than {GRID_WIDTH}")
         nodes = []
-        for name, width in row.items():
+        for name, (width, height) in sizes.items():
             if name not in charts:
                 raise AssetsError(f"layout row {index}: no chart template named {name!r}")
             placed[len(placed) + 1] = charts[name]
-            nodes.append(_chart_node(name, len(placed), charts[name], width))
+            nodes.append(_chart_node(name, len(placed), charts[name], width, height))
         _add_row(position, f"ROW-{index}", nodes)
     return position, placed
 
@@ -85,7 +87,17 @@ def _add_row(position: dict[str, Any], row_id: str, nodes: list[dict[str, Any]])
         position[node["id"]] = node
 
 
-def _chart_node(name: str, chart_id: int, chart: dict[str, Any], width: int) -> dict[str, Any]:
+def _size(size: int | list[int]) -> tuple[int, int]:
+    """(width, height) of a layout entry: a width, or [width, height]."""
+    if isinstance(size, int):
+        return size, CHART_HEIGHT
+    width, height = size
+    return width, height
+
+
+def _chart_node(
+    name: str, chart_id: int, chart: dict[str, Any], width: int, height: int
+) -> dict[str, Any]:
     return {
         "type": "CHART",
         "id": f"CHART-{name}",
@@ -95,7 +107,7 @@ def _chart_node(name: str, chart_id: int, chart: dict[str, Any], width: int) -> 
             "uuid": chart["uuid"],
             "sliceName": chart["slice_name"],
             "width": width,
-            "height": CHART_HEIGHT,
+            "height": height,
         },
     }
 

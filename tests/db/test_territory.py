@@ -15,6 +15,7 @@ import psycopg
 import pytest
 import yaml
 
+from analyzer.db.aggregates import TERRITORY_ZOOM
 from analyzer.errors import ExitCode
 from tests.db.ingest_support import configure, generate, run
 from tests.support.databases import TestDatabase
@@ -126,7 +127,7 @@ def test_requests_that_show_no_place_have_no_view(placed) -> None:
     assert [row[2:] for row in placed if row[0] > len(VIEWS)] == [(None, None, None)] * 2
 
 
-def test_the_territory_aggregate_counts_views_in_tiles_of_zoom_12_at_most(
+def test_the_territory_aggregate_counts_views_in_tiles_of_the_finest_zoom_at_most(
     placed, analytics_db: TestDatabase
 ) -> None:
     with psycopg.connect(analytics_db.reader_url) as conn:
@@ -134,10 +135,13 @@ def test_the_territory_aggregate_counts_views_in_tiles_of_zoom_12_at_most(
             "SELECT layer, zoom, x, y, requests FROM analytics.territory_daily"
             " WHERE site = 'rennes' ORDER BY zoom, x, y"
         ).fetchall()
-    assert {row[1] for row in rows} == {11, 12}
+    assert {row[1] for row in rows} == {TERRITORY_ZOOM}  # every view here is as close
     assert sum(row[4] for row in rows) == len(VIEWS)
-    # The tiles of lines 6 to 8 are Rennes' tile of zoom 12; closer maps count in theirs.
-    [(_, _, _, _, in_rennes)] = [row for row in rows if row[1:4] == (12, 2028, 1420)]
+    # The tiles of lines 6 to 8 are in Rennes' tile of that zoom; so are closer maps.
+    shift = 12 - TERRITORY_ZOOM
+    [(_, _, _, _, in_rennes)] = [
+        row for row in rows if row[1:4] == (TERRITORY_ZOOM, 2028 >> shift, 1420 >> shift)
+    ]
     assert in_rennes >= 3
 
 
@@ -153,14 +157,14 @@ def test_the_territory_aggregates_count_what_the_raw_rows_hold(
     generated, analytics_db: TestDatabase, level: str
 ) -> None:
     width = {"daily": "1 day", "monthly": "1 month"}[level]
-    shift = "greatest(ogc_view_zoom - 12, 0)"
+    shift = f"greatest(ogc_view_zoom - {TERRITORY_ZOOM}, 0)"
     with psycopg.connect(analytics_db.owner_url) as conn:
         zone = conn.execute(
             "SELECT value FROM analytics.settings WHERE key = 'bucket_timezone'"
         ).fetchone()
         raw = conn.execute(
             f"SELECT time_bucket('{width}', ts, %s) AS bucket, site, layer, org,"
-            f" least(ogc_view_zoom, 12) AS zoom, ogc_view_x >> {shift} AS x,"
+            f" least(ogc_view_zoom, {TERRITORY_ZOOM}) AS zoom, ogc_view_x >> {shift} AS x,"
             f" ogc_view_y >> {shift} AS y, count(*) FROM analytics.request_layers"
             " WHERE ogc_view_zoom IS NOT NULL AND site IN ('alpha', 'beta')"
             " GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7",

@@ -14,6 +14,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from analyzer.db.aggregates import TERRITORY_ZOOM
+
 # Superset's time grains as PostgreSQL date_trunc units.
 GRAINS = {"P1D": "day", "P1W": "week", "P1M": "month"}
 # What the latency aggregates give, computed from the raw rows' own bins: the same numbers
@@ -102,11 +104,11 @@ TWINS = {
         "r.ogc_view_zoom IS NOT NULL",
         {"requests": "count(*)"},
         {
-            "zoom": "least(r.ogc_view_zoom, 12)",
-            "lon": "analytics.tile_longitude(least(r.ogc_view_zoom, 12)::smallint,"
-            " r.ogc_view_x >> greatest(r.ogc_view_zoom - 12, 0))",
-            "lat": "analytics.tile_latitude(least(r.ogc_view_zoom, 12)::smallint,"
-            " r.ogc_view_y >> greatest(r.ogc_view_zoom - 12, 0))",
+            "zoom": f"least(r.ogc_view_zoom, {TERRITORY_ZOOM})",
+            "lon": f"analytics.tile_longitude(least(r.ogc_view_zoom, {TERRITORY_ZOOM})::smallint,"
+            f" r.ogc_view_x >> greatest(r.ogc_view_zoom - {TERRITORY_ZOOM}, 0))",
+            "lat": f"analytics.tile_latitude(least(r.ogc_view_zoom, {TERRITORY_ZOOM})::smallint,"
+            f" r.ogc_view_y >> greatest(r.ogc_view_zoom - {TERRITORY_ZOOM}, 0))",
         },
     ),
     "layer_latency_daily": Twin(

@@ -34,7 +34,8 @@ SET LOCAL ROLE analytics_writer;
 -- {{ agg.name }}: {{ agg.width }} buckets from {{ agg.source }}
 {%- if edition == "timescale" %}
 CREATE MATERIALIZED VIEW IF NOT EXISTS analytics.{{ agg.name }}
-WITH (timescaledb.continuous, timescaledb.materialized_only = true) AS
+WITH (timescaledb.continuous, timescaledb.materialized_only = true
+{%- if not agg.group_indexes %}, timescaledb.create_group_indexes = false{% endif %}) AS
 {{ select(agg) }}
 WITH NO DATA;
 {%- else %}

@@ -3,7 +3,7 @@
 -- indices), the Web Mercator tile (zoom, x, y: rows from the top) holding the center of
 -- what it shows, at the zoom of its width (the analyzer's `territory`, up to 14); NULL for
 -- other requests and for rows loaded before. territory_daily and territory_monthly count
--- them per layer and organisation in tiles of zoom 12 at most, for the Territory map.
+-- them per layer and organisation in tiles of zoom 11 at most, for the Territory map.
 {% import "macros/aggregates.sql" as aggregates with context -%}
 
 ALTER TABLE analytics.request_layers

@@ -294,12 +294,19 @@ class JsonLinesOutput(Output):
 
     def cell_writer(self, field: Field) -> Write:
         key = f'"{field.name}":'
+        null = key + "null"
         if field.cell is not text:
-            return lambda value: f"{key}{value}" if type(value) is int else _json(key, value)
+            return lambda value: (
+                f"{key}{value}"
+                if type(value) is int
+                else null
+                if value is None
+                else _json(key, value)
+            )
 
         def write_text(value: str | None) -> str:
             if value is None:
-                return key + "null"
+                return null
             if '"' in value or "\\" in value or not value.isprintable():
                 return _json(key, value)
             return f'{key}"{value}"'

@@ -267,8 +267,7 @@ def view_of(info: OgcInfo, bbox: list[float], crs: str | None = None) -> View:
         return NO_VIEW
     if crs is None:
         crs = territory.CRS84 if info.service == OGC_API_FEATURES else info.crs
-    view = territory.view_of_bbox(crs, bbox, version=info.version, service=info.service)
-    return _cell(view)
+    return _cell(territory.cell_of_bbox(crs, bbox, version=info.version, service=info.service))
 
 
 def _bbox_crs(raw: str | None) -> str | None:
@@ -281,16 +280,14 @@ def _bbox_crs(raw: str | None) -> str | None:
 
 def _tile_view(info: OgcInfo, place: Mapping[str, str]) -> View:
     """The view of a WMTS KVP tile (TILEMATRIX, TILEROW, TILECOL) of a built-in gridset."""
-    matrix = place.get("tilematrix")
-    zoom = territory.tile_matrix_zoom(unquote(matrix) if matrix and "%" in matrix else matrix)
+    zoom = territory.tile_matrix_zoom(place.get("tilematrix"))
     row, col = parse_int(place.get("tilerow")), parse_int(place.get("tilecol"))
     if zoom is None or row is None or col is None or info.request not in VIEWED:
         return NO_VIEW
-    return _cell(territory.view_of_tile(info.crs, zoom, col, row))
+    return _cell(territory.cell_of_tile(info.crs, zoom, col, row))
 
 
-def _cell(view: territory.View | None) -> View:
-    cell = territory.cell_of(view)
+def _cell(cell: territory.Cell | None) -> View:
     return NO_VIEW if cell is None else cell
 
 
@@ -420,7 +417,7 @@ def from_tms(parts: list[str], workspace: str | None = None) -> OgcInfo:
     z, x, y = parse_int(parts[-3]), parse_int(parts[-2]), parse_int(name if dot else parts[-1])
     view = NO_VIEW
     if z is not None and x is not None and y is not None:
-        view = _cell(territory.view_of_tile(gridset, z, x, y, origin_top=False))
+        view = _cell(territory.cell_of_tile(gridset, z, x, y, origin_top=False))
     return OgcInfo(
         "TMS",
         "GetTile",
@@ -448,7 +445,7 @@ def from_wmts_rest(parts: list[str], params: Params, workspace: str | None = Non
         zoom = territory.tile_matrix_zoom(unquote(parts[-3]))
         row, col = parse_int(parts[-2]), parse_int(parts[-1].partition(".")[0])
         if zoom is not None and row is not None and col is not None:
-            view = _cell(territory.view_of_tile(matrix_set, zoom, col, row))
+            view = _cell(territory.cell_of_tile(matrix_set, zoom, col, row))
     return OgcInfo(
         "WMTS",
         "GetFeatureInfo" if feature_info else "GetTile",

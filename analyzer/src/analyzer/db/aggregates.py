@@ -99,6 +99,12 @@ class LatencySketch:
 
 LATENCY_SKETCH = LatencySketch()
 
+# The finest zoom of the territory aggregates' tiles: about 13 km wide in France (20 at the
+# equator). A closer view counts in the tile of this zoom that holds it. At a million
+# requests a day, a day is some 50,000 rows (per layer, organisation and tile seen), four
+# times fewer than at zoom 13 (benchmarks/README.md, "Where users look").
+TERRITORY_ZOOM = 11
+
 
 @dataclass(frozen=True, slots=True)
 class Aggregate:
@@ -111,6 +117,9 @@ class Aggregate:
     # changes no earlier migration. 0003 as it is rendered creates all those marked
     # "0003", some of which 0005 and 0006 introduced before the renderings were frozen.
     since: str = "0003"
+    # An index per grouping column, as TimescaleDB makes by default: leave out where the
+    # columns are many and the charts read a site's span of buckets (territory).
+    group_indexes: bool = True
 
     @property
     def width(self) -> str:
@@ -180,7 +189,12 @@ AGGREGATES: tuple[Aggregate, ...] = (
     ),
     # Where users look, per layer: tiles of the views of maps and tiles (migration 0017).
     Aggregate(
-        "territory_daily", "daily", "territory_daily.sql", "analytics.request_layers", "0017"
+        "territory_daily",
+        "daily",
+        "territory_daily.sql",
+        "analytics.request_layers",
+        since="0017",
+        group_indexes=False,
     ),
     Aggregate(
         "territory_monthly",
@@ -188,6 +202,7 @@ AGGREGATES: tuple[Aggregate, ...] = (
         "territory_rollup.sql",
         "analytics.territory_daily",
         since="0017",
+        group_indexes=False,
     ),
 )
 
@@ -232,6 +247,7 @@ def _render(agg: Aggregate, bucket: Callable[[str], str], source: str | None) ->
         bucket=bucket,
         source=source or agg.source,
         latency_bins=LATENCY_BINS,
+        territory_zoom=TERRITORY_ZOOM,
     ).strip()
 
 
