@@ -15,11 +15,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,9 +32,9 @@ from analyzer.db.migrate import migrate
 from analyzer.errors import ExitCode
 from analyzer.settings import SiteConfig
 from tests.db.ingest_support import run
+from tests.support.catalogue import Catalogue, serving
 
 PARIS = ZoneInfo("Europe/Paris")
-SEARCH = "/geonetwork/srv/api/search/records/_search"
 R1, R2, R3, R4, R5 = (f"0a5c1e7e-0000-4000-8000-00000000000{n}" for n in range(1, 6))
 GEOSERVER = "https://sdi.example.org/geoserver"
 
@@ -65,45 +63,6 @@ RECORDS: dict[str, dict[str, Any]] = {
     },
     R5: {"resourceTitleObject": {"default": "Recent"}, "link": []},
 }
-
-
-class Catalogue(ThreadingHTTPServer):
-    """Answers with the sources of ``records``; keeps the UUIDs it was asked for."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.asked: list[str] = []
-        self.records = {uuid: dict(source) for uuid, source in RECORDS.items()}
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/geonetwork"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Catalogue
-
-    def do_POST(self) -> None:
-        if self.path != SEARCH:
-            self.send_error(404)
-            return
-        query = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        uuids = query["query"]["terms"]["uuid"]
-        self.server.asked += uuids
-        hits = [
-            {"_id": uuid, "_source": {"uuid": uuid, **self.server.records[uuid]}}
-            for uuid in uuids
-            if uuid in self.server.records
-        ]
-        body = json.dumps({"hits": {"total": {"value": len(hits)}, "hits": hits}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @dataclass(frozen=True)
@@ -212,12 +171,8 @@ def _config(path: Path, database_url: str, catalog: str, lives: dict[str, Path])
 
 @pytest.fixture(scope="module")
 def catalogue() -> Iterator[Catalogue]:
-    server = Catalogue()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(RECORDS) as server:
+        yield server
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,7 @@ and ``resourceTitleObject.default``), as geonetwork-ui reads it.
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import psycopg
@@ -19,63 +16,13 @@ import yaml
 
 from analyzer.errors import ExitCode
 from tests.db.ingest_support import configure, generate, run
-
-SEARCH = "/geonetwork/srv/api/search/records/_search"
-
-
-class Catalogue(ThreadingHTTPServer):
-    """Knows every record but those in ``unknown``; keeps the UUIDs it was asked for."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.asked: list[str] = []
-        self.unknown: set[str] = set()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/geonetwork"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Catalogue
-
-    def do_POST(self) -> None:
-        if self.path != SEARCH:
-            self.send_error(404)
-            return
-        query = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        uuids = query["query"]["terms"]["uuid"]
-        self.server.asked += uuids
-        hits = [
-            {
-                "_id": uuid,
-                "_source": {
-                    "uuid": uuid,
-                    "resourceTitleObject": {"default": f"Plan {uuid[:8]}", "langfre": "x"},
-                },
-            }
-            for uuid in uuids
-            if uuid not in self.server.unknown
-        ]
-        body = json.dumps({"hits": {"total": {"value": len(hits)}, "hits": hits}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+from tests.support.catalogue import Catalogue, serving
 
 
 @pytest.fixture
 def catalogue() -> Iterator[Catalogue]:
-    server = Catalogue()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving() as server:
+        yield server
 
 
 class _Everything(set[str]):
