@@ -23,6 +23,8 @@ from tests.db.test_aggregates import FILES
 # (dataset, the daily relation it stands for, a total that must not change with the level)
 RANGE_DATASETS = [
     ("layers_range", "layers_daily", "sum(requests), sum(lat_le_100ms), max(duration_ms_max)"),
+    ("countries_range", "countries_daily", "count(DISTINCT country), sum(requests), sum(bytes)"),
+    ("territory_range", "territory_daily", "count(DISTINCT (zoom, x, y)), sum(requests)"),
     ("users_range", "users_daily", "analytics.distinct_count(array_agg(user_name)), sum(requests)"),
     ("user_roles_range", "user_roles_daily", "count(DISTINCT (role, user_name)), sum(requests)"),
     (
