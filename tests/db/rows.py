@@ -6,6 +6,7 @@ with the rollups refreshed inside it (Apache licence) and after the commit (Time
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -18,6 +19,8 @@ from analyzer.db import aggregates
 _FIXTURE = Path(__file__).parent / "fixtures" / "synthetic_requests.sql"
 # Statements with parameters go one at a time (the extended protocol takes one).
 SYNTHETIC_SQL = [s for s in _FIXTURE.read_text().split(";\n") if s.strip()]
+# A part for the schemas that have a column: /*table.column*/ ... /*end*/.
+_OPTIONAL = re.compile(r"/\*(\w+)\.(\w+)\*/(.*?)/\*end\*/", re.S)
 
 
 def load_file(
@@ -36,8 +39,27 @@ def load_file(
     with loading_file(conn, site, settle=settle) as file_id:
         params = {"site": site, "file_id": file_id, "start": start, "span": span, "n": rows}
         for statement in SYNTHETIC_SQL:
-            conn.execute(statement, params)
+            conn.execute(_for_schema(conn, statement), params)
     return file_id
+
+
+def _for_schema(conn: psycopg.Connection, statement: str) -> str:
+    """`statement` without the parts whose column the schema does not have yet."""
+
+    def kept(part: re.Match[str]) -> str:
+        table, column, text = part.groups()
+        return text if _has_column(conn, table, column) else ""
+
+    return _OPTIONAL.sub(kept, statement)
+
+
+def _has_column(conn: psycopg.Connection, table: str, column: str) -> bool:
+    row = conn.execute(
+        "SELECT EXISTS (SELECT FROM information_schema.columns WHERE table_schema = 'analytics'"
+        " AND table_name = %s AND column_name = %s)",
+        [table, column],
+    ).fetchone()
+    return bool(row and row[0])
 
 
 @contextmanager

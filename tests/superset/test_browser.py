@@ -8,8 +8,6 @@ download is not used.
 
 from __future__ import annotations
 
-import json
-import re
 import warnings
 from collections.abc import Iterator
 
@@ -49,23 +47,13 @@ def _open(page, superset: RunningSuperset, url: str) -> None:
         page.goto(url)
 
 
-def _legacy_form_data(body: str) -> dict:
-    """The form data a legacy chart posts, as a multipart form's ``form_data`` field."""
-    field = re.search(r'name="form_data"\r\n\r\n(.*?)\r\n--', body, re.S)
-    assert field, f"no form_data in {body[:200]!r}"
-    return json.loads(field.group(1))
-
-
 @pytest.mark.parametrize("slug", DASHBOARDS)
 def test_dashboard_draws_every_chart_without_error(slug, page, superset):
     queries: list[dict] = []
-    legacy: list[dict] = []  # the world map and deck.gl charts query the legacy endpoint
 
     def collect(request) -> None:
         if request.method == "POST" and "/api/v1/chart/data" in request.url:
             queries.extend(request.post_data_json.get("queries", []))
-        elif request.method == "POST" and "/superset/explore_json/" in request.url:
-            legacy.append(_legacy_form_data(request.post_data or ""))
 
     page.on("request", collect)
     _open(page, superset, f"{superset.url}/superset/dashboard/{slug}/?standalone=1")
@@ -83,7 +71,5 @@ def test_dashboard_draws_every_chart_without_error(slug, page, superset):
     # The dashboard's time range filter reaches every chart's query (the other queries
     # fetch the value lists of the filters).
     charts = [q for q in queries if any(f["op"] == "TEMPORAL_RANGE" for f in q["filters"])]
-    assert len(charts) + len(legacy) >= count
-    ranges = [q["time_range"] for q in charts]
-    ranges += [form["extra_form_data"].get("time_range") for form in legacy]
-    assert set(ranges) == {"Last month"}
+    assert len(charts) >= count
+    assert {q["time_range"] for q in charts} == {"Last month"}

@@ -23,7 +23,7 @@ FLAGS = [
     "--disable-sync",
 ]
 # What a drawn chart contains: ECharts canvas, a table, or a big number's text.
-DRAWN = "canvas, table, .header-line, svg.datamap"  # svg.datamap: the world map
+DRAWN = "canvas, table, .header-line"
 ERROR = ".ant-alert-error, [data-test='error-tooltip'], .error-message"
 # Tall enough for a whole dashboard: Superset does not draw charts scrolled out of view.
 VIEWPORT = {"width": 1600, "height": 2400}
