@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import orjson
 
+from analyzer.clients import PROBE
 from analyzer.record import OgcInfo, Request
 from analyzer.row import (
     CSV_COLUMNS,
@@ -192,7 +193,7 @@ class Output:
         for record in records:
             pieces = [self.piece(group, group_values(group, record, self.source)) for group in ROW]
             rows.append(self.join([row for row, _ in pieces]))
-            probe = record.agent_class == "probe"  # no request_layers rows: not layer usage
+            probe = record.agent_class == PROBE  # no request_layers rows: not layer usage
             if self.has_layers and not probe and record.ogc is not None and record.ogc.layers:
                 layer_pieces = [pieces[index][1] for index in _LAYER_INDEXES]
                 layer_rows.append(

@@ -63,7 +63,7 @@ class Request:
     referer: str | None
     user_agent: str | None
     app: str
-    agent_class: str  # browser, gis, bot, script, unknown
+    agent_class: str  # browser, gis, bot, script, probe (monitoring), unknown
     agent_name: str | None = None  # "QGIS", "Chrome", "curl", "Googlebot"...
     ogc: OgcInfo | None = None
     catalog: CatalogInfo | None = None

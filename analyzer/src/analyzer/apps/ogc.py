@@ -214,8 +214,9 @@ PLACED_KVP = "kvp"  # BBOX, WIDTH and HEIGHT
 PLACED_BBOX = "bbox"  # BBOX only (OGC API Features)
 # The requests whose extent or tile is a place users look at: a map, features, a tile.
 VIEWED = frozenset({"GetMap", "GetFeature", "GetTile", "GetCoverage", "GetItems"})
-View = tuple[int | None, int | None, int | None]  # OgcInfo's view_zoom, view_x, view_y
-NO_VIEW: View = (None, None, None)
+# OgcInfo's view_zoom, view_x, view_y: a `territory.Cell`, or NO_VIEW.
+ViewCell = tuple[int | None, int | None, int | None]
+NO_VIEW: ViewCell = (None, None, None)
 # (bbox, width, height, view_zoom, view_x, view_y): `row.PLACING`'s values.
 Placing = tuple[list[float] | None, int | None, int | None, int | None, int | None, int | None]
 
@@ -252,16 +253,20 @@ def placed_values(info: OgcInfo, placing: str, place: Mapping[str, str]) -> Plac
     raw_bbox = place.get("bbox")
     bbox = parse_bbox(raw_bbox)
     if placing == PLACED_BBOX:
-        zoom, x, y = view_of(info, bbox) if bbox is not None else NO_VIEW
+        zoom, x, y = _bbox_view(info, bbox) if bbox is not None else NO_VIEW
         return bbox, info.width, info.height, zoom, x, y
     if bbox is not None:
-        zoom, x, y = view_of(info, bbox, _bbox_crs(raw_bbox))
+        zoom, x, y = _bbox_view(info, bbox, _bbox_crs(raw_bbox))
+    elif info.request in VIEWED:
+        zoom, x, y = _tile_view(
+            info.crs, place.get("tilematrix"), place.get("tilecol"), place.get("tilerow")
+        )
     else:
-        zoom, x, y = _tile_view(info, place)
+        zoom, x, y = NO_VIEW
     return bbox, parse_int(place.get("width")), parse_int(place.get("height")), zoom, x, y
 
 
-def view_of(info: OgcInfo, bbox: list[float], crs: str | None = None) -> View:
+def _bbox_view(info: OgcInfo, bbox: list[float], crs: str | None = None) -> ViewCell:
     """The view of a BBOX in `crs`, else in the request's (OGC API Features: CRS:84)."""
     if info.request not in VIEWED:
         return NO_VIEW
@@ -278,16 +283,22 @@ def _bbox_crs(raw: str | None) -> str | None:
     return crs or None
 
 
-def _tile_view(info: OgcInfo, place: Mapping[str, str]) -> View:
-    """The view of a WMTS KVP tile (TILEMATRIX, TILEROW, TILECOL) of a built-in gridset."""
-    zoom = territory.tile_matrix_zoom(place.get("tilematrix"))
-    row, col = parse_int(place.get("tilerow")), parse_int(place.get("tilecol"))
-    if zoom is None or row is None or col is None or info.request not in VIEWED:
+def _tile_view(
+    gridset: str | None,
+    matrix: str | None,
+    column: str | None,
+    row: str | None,
+    origin_top: bool = True,
+) -> ViewCell:
+    """The view of a tile of a built-in gridset, from its level (a WMTS TileMatrix or a TMS
+    zoom), column and row as the request writes them."""
+    zoom, x, y = territory.tile_matrix_zoom(matrix), parse_int(column), parse_int(row)
+    if zoom is None or x is None or y is None:
         return NO_VIEW
-    return _cell(territory.cell_of_tile(info.crs, zoom, col, row))
+    return _cell(territory.cell_of_tile(gridset, zoom, x, y, origin_top=origin_top))
 
 
-def _cell(cell: territory.Cell | None) -> View:
+def _cell(cell: territory.Cell | None) -> ViewCell:
     return NO_VIEW if cell is None else cell
 
 
@@ -414,10 +425,7 @@ def from_tms(parts: list[str], workspace: str | None = None) -> OgcInfo:
     name, dot, extension = parts[-1].rpartition(".")
     extension = (extension if dot else tile_format).lower()
     # TMS counts rows from the bottom of the grid.
-    z, x, y = parse_int(parts[-3]), parse_int(parts[-2]), parse_int(name if dot else parts[-1])
-    view = NO_VIEW
-    if z is not None and x is not None and y is not None:
-        view = _cell(territory.cell_of_tile(gridset, z, x, y, origin_top=False))
+    view = _tile_view(gridset, parts[-3], parts[-2], name if dot else parts[-1], origin_top=False)
     return OgcInfo(
         "TMS",
         "GetTile",
@@ -442,10 +450,8 @@ def from_wmts_rest(parts: list[str], params: Params, workspace: str | None = Non
     matrix_set = unquote(parts[-6] if feature_info else parts[-4])
     view = NO_VIEW
     if not feature_info:
-        zoom = territory.tile_matrix_zoom(unquote(parts[-3]))
-        row, col = parse_int(parts[-2]), parse_int(parts[-1].partition(".")[0])
-        if zoom is not None and row is not None and col is not None:
-            view = _cell(territory.cell_of_tile(matrix_set, zoom, col, row))
+        column = parts[-1].partition(".")[0]
+        view = _tile_view(matrix_set, parts[-3], column, parts[-2])
     return OgcInfo(
         "WMTS",
         "GetFeatureInfo" if feature_info else "GetTile",
@@ -490,4 +496,4 @@ def from_features_api(parts: list[str], params: Params, workspace: str | None) -
     bbox = parse_bbox(params.get("bbox"))
     if bbox is None:
         return info
-    return with_placing(info, bbox, None, None, *view_of(info, bbox))
+    return with_placing(info, bbox, None, None, *_bbox_view(info, bbox))
