@@ -11,6 +11,7 @@ from analyzer.territory import (
     MAX_ZOOM,
     View,
     authority_axis_order,
+    bbox_reader,
     parse_crs,
     tile_matrix_zoom,
     view_of_bbox,
@@ -182,10 +183,16 @@ def test_wgs84_closed_form_matches_pyproj() -> None:
     assert (view.lon, view.lat) == (pytest.approx(lon), pytest.approx(lat))
 
 
-def test_views_are_cached_and_comparable() -> None:
+def test_projected_extents_are_cached_and_views_comparable() -> None:
+    reader = bbox_reader("EPSG:2154", None, None)
+    assert reader is not None
+    reader.projected.clear()
     first = view_of_bbox("EPSG:2154", RENNES_2154)
     assert first is not None
-    assert view_of_bbox("EPSG:2154", tuple(RENNES_2154)) is first
+    # Tiled WMS clients repeat extents: pyproj runs once per extent of a CRS.
+    assert list(reader.projected) == [tuple(RENNES_2154)]
+    assert view_of_bbox("EPSG:2154", tuple(RENNES_2154)) == first
+    assert len(reader.projected) == 1
     assert first == View(first.lon, first.lat, first.zoom)
     with pytest.raises(AttributeError):
         first.zoom = 3  # type: ignore[misc]

@@ -27,7 +27,8 @@ from typing import Any, Final
 
 from analyzer.apps import ogc
 from analyzer.apps.base import AppMatch
-from analyzer.apps.router import has_odd_names, placed_values
+from analyzer.apps.ogc import Placer
+from analyzer.apps.router import has_odd_names, placer
 from analyzer.clients import PROBE, classify_agent
 from analyzer.formats.base import LineRejected
 from analyzer.formats.regex import (
@@ -117,6 +118,7 @@ class RequestPieces:
     ogc: tuple
     catalog: tuple
     placing: OgcPieces | None  # the OGC description's cells, for the line's placing values
+    placer: Placer | None  # how the description reads them (None: it reads none)
     layer_cells: list[str]  # each layer's cells in its request_layers row (COPY only)
     match: AppMatch | None  # None when the query has an odd name: the line reads it whole
     probe: bool  # the path is a site's probe path: the line path reads the line
@@ -165,6 +167,7 @@ class PieceMaker:
             self._piece("ogc", info),
             self._piece("catalog", match.catalog, match.action),
             None if info is None else self.output.ogc_pieces(info),
+            placer(match),
             [] if info is None else self.output.layer_cells(info.layers),
             None if odd else match,
             self.site.probes.path(path),
@@ -324,12 +327,12 @@ class FastParser:
             req: RequestPieces = requests[(method, path, head)]
             ogc_piece: tuple = req.ogc
             if place:
-                found = req.match
-                if found is None:  # an odd name: `classify` reads the whole query
+                reader = req.placer
+                if req.match is None:  # an odd name: `classify` reads the whole query
                     req = requests[(method, path, query)]
                     ogc_piece = req.ogc
-                elif (values := placed_values(found, place)) is not None:
-                    ogc_piece = placed(req.placing, values)  # type: ignore[arg-type]
+                elif reader is not None:
+                    ogc_piece = placed(req.placing, reader.values(place))  # type: ignore[arg-type]
             client_piece, agent_piece = ips[ip], agents[agent]
             if client_piece is _PROBE or agent_piece is _PROBE or req.probe:
                 slow.append(offset)

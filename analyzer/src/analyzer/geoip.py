@@ -18,11 +18,12 @@ import ipaddress
 from collections.abc import Callable
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
-
-import maxminddb
+from typing import TYPE_CHECKING, Any
 
 from analyzer.errors import ConfigError
+
+if TYPE_CHECKING:  # imported when a database is opened: 20 ms a start otherwise
+    import maxminddb
 
 GEOIP_ENV = "ANALYZER_GEOIP_DATABASE"
 Place = tuple[str | None, str | None]  # (country code, region name)
@@ -49,6 +50,8 @@ def open_database(path: Path) -> maxminddb.Reader:
 
 @cache  # one reader per file version, shared by every site and inherited by forked workers
 def _open(path: Path, inode: int, mtime_ns: int) -> maxminddb.Reader:
+    import maxminddb
+
     try:
         reader = maxminddb.open_database(str(path))
     except PermissionError as exc:

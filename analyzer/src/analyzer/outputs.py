@@ -12,7 +12,7 @@ import csv
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import orjson
 
@@ -82,17 +82,26 @@ class Output:
             group.name: self.cell_writer(group.fields[0]) for group in ROW if group.per_line
         }
         parts = [part for part in _OGC.nested if self.writes(part)]
-        # (index in PLACING, writer) of the placing values this output writes, in order.
-        self.placing = [
+        # (index in PLACING, writer) of the placing values this output writes, in order:
+        # the extent's (BBOX, WIDTH, HEIGHT), then the view's, whose text is kept per cell
+        # (a view is one of a few thousand cells; an extent seldom repeats).
+        placing = [
             (PLACING.index(part.name), self.cell_writer(part))
             for part in parts
             if part.name in PLACING
         ]
+        self.extent_placing = [(i, write) for i, write in placing if i < _VIEW_AT]
+        self.view_placing = [(i - _VIEW_AT, write) for i, write in placing if i >= _VIEW_AT]
+        assert placing == self.extent_placing + [
+            (i + _VIEW_AT, write) for i, write in self.view_placing
+        ] and (self.extent_placing or not self.view_placing), "an extent, then its view"
         self.layer_placing = [
-            (PLACING.index(part.name), part.cell)
+            (PLACING.index(part.name) - _VIEW_AT, part.cell)
             for part in _OGC.nested
             if self.has_layers and part.in_layers and part.name in PLACING
         ]
+        assert all(i >= 0 for i, _ in self.layer_placing), "request_layers rows: views only"
+        self.views: dict[tuple, Piece] = {}
         self.ogc_parts = [
             (part, _PLACED if part.name in PLACING else self.cell_writer(part)) for part in parts
         ]  # fmt: skip
@@ -181,11 +190,22 @@ class Output:
 
     def placed(self, ogc: OgcPieces, values: tuple) -> Piece:
         """The ogc group's piece with a line's placing values (in `row.PLACING`'s order)."""
-        placing = self.separator.join([write(values[i]) for i, write in self.placing])
+        cell = values[_VIEW_AT:]
+        view = self.views.get(cell)
+        if view is None:
+            if len(self.views) >= CACHED_VIEWS:
+                self.views.clear()
+            view = self.views[cell] = self._view_piece(cell)
+        extent = self.separator.join([write(values[i]) for i, write in self.extent_placing])
+        row = ogc.before + extent + view[0] + ogc.after
         if not self.layer_placing:
-            return ogc.before + placing + ogc.after, ""
-        layer = "\t".join([write(values[i]) for i, write in self.layer_placing])
-        return ogc.before + placing + ogc.after, ogc.layer_before + layer + ogc.layer_after
+            return row, ""
+        return row, ogc.layer_before + view[1] + ogc.layer_after
+
+    def _view_piece(self, cell: tuple) -> Piece:
+        """The text of a view's values after the extent's in a row, and in request_layers."""
+        row = "".join([self.separator + write(cell[i]) for i, write in self.view_placing])
+        return row, "\t".join([write(cell[i]) for i, write in self.layer_placing])
 
     def encode(self, records: list[Request]) -> tuple[list[str], str]:
         """The line path: the rows of records (no line end), and their request_layers rows."""
@@ -219,6 +239,8 @@ def _placed(value: Any) -> str:
 
 
 _PLACED: Write = _placed
+CACHED_VIEWS: Final = 16384  # written views, per output
+_VIEW_AT: Final = PLACING.index("view_zoom")  # the view's values follow the extent's
 _MARK = "\0"  # where something goes in a text made around it (COPY and JSON hold no NUL)
 # The OGC parts of a request_layers row; the placing ones among them are together, with
 # others before and after them (`CopyOutput.layer_around_placing`).

@@ -18,22 +18,25 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 from urllib.parse import unquote
 
-MAX_ZOOM = 14  # tiles of about 2.4 km at the equator, 1.6 km in France
-MAX_LEVEL = 30  # deeper tile levels are nonsense (a tile of 4 cm)
-EARTH_RADIUS = 6378137.0  # Web Mercator's sphere
-HALF_WORLD = math.pi * EARTH_RADIUS  # 20037508.34 m: Web Mercator's bounds on x and y
-METRES_PER_DEGREE = HALF_WORLD / 180  # of longitude at the equator
+MAX_ZOOM: Final = 14  # tiles of about 2.4 km at the equator, 1.6 km in France
+MAX_LEVEL: Final = 30  # deeper tile levels are nonsense (a tile of 4 cm)
+EARTH_RADIUS: Final = 6378137.0  # Web Mercator's sphere
+HALF_WORLD: Final = math.pi * EARTH_RADIUS  # 20037508.34 m: Web Mercator's bounds on x and y
+METRES_PER_DEGREE: Final = HALF_WORLD / 180  # of longitude at the equator
+# Compiled, math.log, cos and tan are machine calls; log2, radians and asinh are not.
+_LN2: Final = math.log(2)
+_RADIANS: Final = math.pi / 180
 
 # Cache sizes: a few hundred bytes an entry, per worker process.
-CACHED_BBOXES = 16384
-CACHED_TILES = 16384
+CACHED_BBOXES: Final = 16384
+CACHED_TILES: Final = 16384
 
-WEB_MERCATOR = "EPSG:3857"
-WGS84 = "EPSG:4326"  # latitude first by its EPSG definition
-CRS84 = "CRS:84"  # WGS 84, longitude first
+WEB_MERCATOR: Final = "EPSG:3857"
+WGS84: Final = "EPSG:4326"  # latitude first by its EPSG definition
+CRS84: Final = "CRS:84"  # WGS 84, longitude first
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,23 +51,98 @@ class View:
 # The Web Mercator tile (zoom, x, y, rows from the top) that holds a view's center: what
 # the analyzer stores per request and layer, and the territory aggregates count.
 Cell = tuple[int, int, int]
-MAX_LATITUDE = 85.0511287798  # Web Mercator's edge: atan(sinh(pi))
+MAX_LATITUDE: Final = 85.0511287798  # Web Mercator's edge: atan(sinh(pi))
 
 
 def cell_of(view: View | None) -> Cell | None:
     """The tile at the view's own zoom that holds its center."""
-    if view is None:
+    return None if view is None else _cell_at((view.lon, view.lat, view.zoom))
+
+
+# A view's values (lon, lat, zoom), as computed for each request: a `View` is built only
+# for callers that ask for one (building a frozen dataclass costs as much as the math).
+Center = tuple[float, float, int]
+
+
+def _cell_at(center: Center) -> Cell:
+    lon, lat, zoom = center
+    tiles = 1 << zoom
+    lat = max(-MAX_LATITUDE, min(MAX_LATITUDE, lat)) * _RADIANS
+    x = math.floor((lon + 180) / 360 * tiles)
+    # asinh(tan(lat)), the Mercator ordinate, in compiled math primitives.
+    y = math.floor((1 - math.log(math.tan(lat) + 1 / math.cos(lat)) / math.pi) / 2 * tiles)
+    return zoom, min(max(x, 0), tiles - 1), min(max(y, 0), tiles - 1)
+
+
+def _view(center: Center | None) -> View | None:
+    return None if center is None else View(center[0], center[1], center[2])
+
+
+# How the BBOXes of one CRS become views and cells depends on the CRS, the service and its
+# version only: a `BboxReader` decides it once per description (`bbox_reader`); each
+# request's numbers then cost a few float operations (a pyproj call for other CRSs).
+_MERCATOR: Final = 0
+_DEGREES: Final = 1
+_PROJECTED: Final = 2
+
+
+class BboxReader:
+    """Reads the BBOXes of one CRS, in the axis order one service version writes them."""
+
+    def __init__(self, kind: int, swap: bool, projection: _Projection | None) -> None:
+        self.kind = kind  # _MERCATOR, _DEGREES or _PROJECTED
+        self.swap = swap  # the numbers come northing (latitude) first
+        self.projection = projection  # for _PROJECTED
+        # Projected centers by BBOX: tiled WMS clients ask for the same extents all day,
+        # and pyproj costs a microsecond or more a call.
+        self.projected: dict[tuple[float, float, float, float], Center | None] = {}
+
+    def view(self, a: float, b: float, c: float, d: float) -> View | None:
+        return _view(self.center(a, b, c, d))
+
+    def cell(self, a: float, b: float, c: float, d: float) -> Cell | None:
+        if self.kind == _MERCATOR:  # Web Mercator extents seldom repeat: no view between
+            return _mercator_cell(a, b, c, d)
+        center = self.center(a, b, c, d)
+        return None if center is None else _cell_at(center)
+
+    def center(self, a: float, b: float, c: float, d: float) -> Center | None:
+        if self.swap:
+            a, b, c, d = b, a, d, c
+        if not _finite(a, b, c, d) or a >= c or b >= d:
+            return None
+        if self.kind == _MERCATOR:
+            return _mercator_center(a, b, c, d)
+        if self.kind == _DEGREES:
+            return _degrees_center(a, b, c, d)
+        key = (a, b, c, d)
+        if key in self.projected:
+            return self.projected[key]
+        if len(self.projected) >= CACHED_BBOXES:
+            self.projected.clear()
+        assert self.projection is not None
+        center = self.projected[key] = _projected_center(self.projection, a, b, c, d)
+        return center
+
+
+@lru_cache(maxsize=256)
+def bbox_reader(crs: str, version: str | None, service: str | None) -> BboxReader | None:
+    """How BBOXes in `crs` of this service and version are read; None for a CRS that
+    `parse_crs` or pyproj does not know."""
+    parsed = parse_crs(crs)
+    if parsed is None:
         return None
-    tiles = 1 << view.zoom
-    lat = math.radians(max(-MAX_LATITUDE, min(MAX_LATITUDE, view.lat)))
-    x = math.floor((view.lon + 180) / 360 * tiles)
-    y = math.floor((1 - math.asinh(math.tan(lat)) / math.pi) / 2 * tiles)
-    return view.zoom, min(max(x, 0), tiles - 1), min(max(y, 0), tiles - 1)
-
-
-# The cells of what the parser meets most, without a view in between: Web Mercator extents
-# by arithmetic alone (their BBOXes seldom repeat: no cache), Web Mercator tiles by their
-# indices. The others go through their view (`cell_of`), cached.
+    code, order = parsed
+    if code == WEB_MERCATOR:  # easting first whatever the version
+        return BboxReader(_MERCATOR, False, None)
+    if code in (CRS84, WGS84):
+        swap = code == WGS84 and _authority_order(order, service, version)
+        return BboxReader(_DEGREES, swap, None)
+    projection = _projection(code)
+    if projection is None:
+        return None
+    swap = projection.north_first and _authority_order(order, service, version)
+    return BboxReader(_PROJECTED, swap, projection)
 
 
 def cell_of_bbox(
@@ -77,28 +155,10 @@ def cell_of_bbox(
     """The cell of `view_of_bbox`."""
     if not crs or bbox is None or len(bbox) != 4:
         return None
-    parsed = _parsed_crs(crs)
-    if parsed is None:
-        return None
-    code, order = parsed
-    a, b, c, d = bbox
-    if code == WEB_MERCATOR:  # easting first whatever the version
-        return _mercator_cell(a, b, c, d)
-    if code in (CRS84, WGS84):
-        if code == WGS84 and _authority_order(order, service, version):
-            a, b, c, d = b, a, d, c
-        if not _finite(a, b, c, d) or a >= c or b >= d:
-            return None
-        return cell_of(_degrees_view(a, b, c, d))
-    return cell_of(_view_of_bbox(crs, a, b, c, d, version, service))
+    reader = bbox_reader(crs, version, service)
+    return None if reader is None else reader.cell(bbox[0], bbox[1], bbox[2], bbox[3])
 
 
-@lru_cache(maxsize=256)
-def _parsed_crs(crs: str) -> tuple[str, int] | None:
-    return parse_crs(crs)
-
-
-@lru_cache(maxsize=256)
 def _authority_order(order: int, service: str | None, version: str | None) -> bool:
     """Whether a BBOX in a CRS named this way follows its EPSG definition's axis order."""
     return order == AUTHORITY or (order == BY_VERSION and authority_axis_order(service, version))
@@ -158,77 +218,55 @@ def view_of_bbox(
     """
     if not crs or bbox is None or len(bbox) != 4:
         return None
-    a, b, c, d = bbox
-    return _view_of_bbox(crs, a, b, c, d, version, service)
+    reader = bbox_reader(crs, version, service)
+    return None if reader is None else reader.view(bbox[0], bbox[1], bbox[2], bbox[3])
 
 
-@lru_cache(maxsize=CACHED_BBOXES)
-def _view_of_bbox(
-    crs: str, a: float, b: float, c: float, d: float, version: str | None, service: str | None
-) -> View | None:
-    parsed = parse_crs(crs)
-    if parsed is None:
-        return None
-    code, order = parsed
-    north_first = _north_first(code)
-    if north_first is None:
-        return None
-    swap = north_first and _authority_order(order, service, version)
-    if swap:
-        a, b, c, d = b, a, d, c
-    if not _finite(a, b, c, d) or a >= c or b >= d:
-        return None
-    if code == WEB_MERCATOR:
-        return _mercator_view(a, b, c, d)
-    if code in (WGS84, CRS84):
-        return _degrees_view(a, b, c, d)
-    return _projected_view(code, a, b, c, d)
-
-
-def _mercator_view(x1: float, y1: float, x2: float, y2: float) -> View | None:
+def _mercator_center(x1: float, y1: float, x2: float, y2: float) -> Center | None:
     x, y = (x1 + x2) / 2, (y1 + y2) / 2
     if abs(x) > HALF_WORLD * (1 + 1e-9) or abs(y) > HALF_WORLD * (1 + 1e-9):
         return None
     lon, lat = mercator_to_lonlat(x, y)
-    return View(lon, lat, zoom_of_width((x2 - x1) / (2 * HALF_WORLD) * 360))
+    return lon, lat, zoom_of_width((x2 - x1) / (2 * HALF_WORLD) * 360)
 
 
-def _degrees_view(lon1: float, lat1: float, lon2: float, lat2: float) -> View | None:
+def _degrees_center(lon1: float, lat1: float, lon2: float, lat2: float) -> Center | None:
     lon, lat = (lon1 + lon2) / 2, (lat1 + lat2) / 2
     if abs(lon) > 180 or abs(lat) > 90:
         return None
-    return View(lon, lat, zoom_of_width(lon2 - lon1))
+    return lon, lat, zoom_of_width(lon2 - lon1)
 
 
-def _projected_view(code: str, x1: float, y1: float, x2: float, y2: float) -> View | None:
-    projection = _projection(code)
-    if projection is None:
-        return None
+def _projected_center(
+    projection: _Projection, x1: float, y1: float, x2: float, y2: float
+) -> Center | None:
     transform = projection.transformer.transform
     y = (y1 + y2) / 2
     # Scalar calls cost less than one on a sequence (0.8 against 3.6 µs). PROJ gives inf
     # for a point it cannot transform (errcheck is off).
     lon, lat = transform((x1 + x2) / 2, y)
-    if not (math.isfinite(lon) and math.isfinite(lat)) or not projection.covers(lon, lat):
+    if not (_finite(lon, lat, 0.0, 0.0) and projection.covers(lon, lat)):
         return None  # PROJ extrapolates far outside the CRS's area without a word
     if projection.metres:  # a conformal projection's scale is 1 within 0.1 %: enough
-        return View(lon, lat, zoom_of_width((x2 - x1) / (METRES_PER_DEGREE * _cos(lat))))
+        return lon, lat, zoom_of_width((x2 - x1) / (METRES_PER_DEGREE * _cos(lat)))
     left, _ = transform(x1, y)
     right, _ = transform(x2, y)
-    if not (math.isfinite(left) and math.isfinite(right)):
+    if not _finite(left, right, 0.0, 0.0):
         return None
     width = right - left
     if width <= 0:  # across the antimeridian
         width += 360
-    return View(lon, lat, zoom_of_width(width))
+    return lon, lat, zoom_of_width(width)
 
 
 def _cos(lat: float) -> float:
-    return max(math.cos(math.radians(lat)), 1e-9)
+    return max(math.cos(lat * _RADIANS), 1e-9)
 
 
 def _finite(a: float, b: float, c: float, d: float) -> bool:
-    return math.isfinite(a) and math.isfinite(b) and math.isfinite(c) and math.isfinite(d)
+    # x - x is 0 for a finite x, NaN for an infinity or NaN: compiled, these are machine
+    # operations, where math.isfinite is a call.
+    return a - a == 0.0 and b - b == 0.0 and c - c == 0.0 and d - d == 0.0
 
 
 def zoom_of_width(degrees: float) -> int:
@@ -236,7 +274,7 @@ def zoom_of_width(degrees: float) -> int:
     `degrees` of longitude wide, within 0 and MAX_ZOOM."""
     if not degrees > 0:
         return MAX_ZOOM
-    zoom = math.floor(math.log2(360 / degrees) + 0.5)
+    zoom = math.floor(math.log(360 / degrees) / _LN2 + 0.5)
     return max(0, min(MAX_ZOOM, zoom))
 
 
@@ -249,9 +287,9 @@ def mercator_to_lonlat(x: float, y: float) -> tuple[float, float]:
 # CRS names and axis order
 
 # How a CRS name says its axis order.
-BY_VERSION = 0  # EPSG:n: the service version decides
-AUTHORITY = 1  # URN, opengis.net/def: the EPSG definition's order
-EAST_FIRST = 2  # epsg.xml#n, CRS:84: longitude or easting first
+BY_VERSION: Final = 0  # EPSG:n: the service version decides
+AUTHORITY: Final = 1  # URN, opengis.net/def: the EPSG definition's order
+EAST_FIRST: Final = 2  # epsg.xml#n, CRS:84: longitude or easting first
 
 # Other codes of Web Mercator (Google's unofficial 900913, Esri's 102100 and 102113).
 _WEB_MERCATOR_CODES = frozenset({"3857", "900913", "102100", "102113", "3785"})
@@ -315,18 +353,6 @@ def _version_numbers(version: str | None) -> tuple[int, ...] | None:
         return None
 
 
-@lru_cache(maxsize=256)
-def _north_first(code: str) -> bool | None:
-    """Whether `code`'s EPSG definition puts northing or latitude first; None when pyproj
-    does not know it."""
-    if code in (WEB_MERCATOR, CRS84):
-        return False
-    if code == WGS84:
-        return True
-    projection = _projection(code)
-    return None if projection is None else projection.north_first
-
-
 @dataclass(frozen=True, slots=True)
 class _Projection:
     """A CRS pyproj knows: its transformer to WGS 84 (x, y in, lon, lat out) and its area."""
@@ -382,7 +408,7 @@ class _Grid:
     mercator: bool  # rows in Web Mercator (else in degrees of latitude, from 90° down)
 
 
-_MERCATOR_GRID = _Grid(360.0, mercator=True)
+_MERCATOR_GRID: Final = _Grid(360.0, mercator=True)
 _CRS84_GRID = _Grid(180.0, mercator=False)  # two tiles by one at level 0
 _GOOGLE_CRS84_GRID = _Grid(360.0, mercator=False)  # one tile at level 0, its lower half void
 
@@ -458,6 +484,19 @@ def tile_matrix_zoom(tilematrix: str | None) -> int | None:
     (gridset name, level), the OGC tile matrix sets ``12``; None for another form."""
     if not tilematrix:
         return None
+    if tilematrix in _LEVELS:  # a few gridsets' levels: each tile request names one
+        return _LEVELS[tilematrix]
+    if len(_LEVELS) >= CACHED_LEVELS:
+        _LEVELS.clear()
+    level = _LEVELS[tilematrix] = _tile_matrix_level(tilematrix)
+    return level
+
+
+CACHED_LEVELS: Final = 1024
+_LEVELS: Final[dict[str, int | None]] = {}
+
+
+def _tile_matrix_level(tilematrix: str) -> int | None:
     level = tilematrix.rpartition(":")[2].strip()
     if "%" in level:  # still encoded: EPSG%3A900913%3A12
         level = level.upper().rpartition("%3A")[2]

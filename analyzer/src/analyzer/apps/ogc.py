@@ -8,8 +8,9 @@ when the request is not an OGC request.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Final
 from urllib.parse import unquote
 
 from analyzer import territory
@@ -17,7 +18,7 @@ from analyzer.apps.base import Params, parse_params
 from analyzer.record import OgcInfo
 
 SERVICES = frozenset({"WMS", "WFS", "WCS", "WMTS", "TMS"})
-OGC_API_FEATURES = "OGCAPI-FEATURES"
+OGC_API_FEATURES: Final = "OGCAPI-FEATURES"
 
 # Canonical spelling of operation names, looked up in lower case; others keep theirs.
 REQUESTS = {
@@ -175,15 +176,24 @@ def qualify(name: str, workspace: str | None, service: str) -> str:
 
 def parse_bbox(raw: str | None) -> list[float] | None:
     """The four numbers of a raw BBOX value (WFS may append a CRS as a fifth item)."""
+    return _bbox_numbers(_bbox_items(raw))
+
+
+def _bbox_items(raw: str | None) -> list[str] | None:
+    """A raw BBOX value's comma-separated items, None when fewer than four."""
     if not raw:
         return None
     if "%" in raw:  # commas written %2C; cheaper than decoding a value that never repeats
         raw = raw.replace("%2C", ",").replace("%2c", ",")
-    parts = raw.split(",")
-    if len(parts) < 4:
+    items = raw.split(",")
+    return items if len(items) >= 4 else None
+
+
+def _bbox_numbers(items: list[str] | None) -> list[float] | None:
+    if items is None:
         return None
     try:
-        return [float(part) for part in parts[:4]]
+        return [float(items[0]), float(items[1]), float(items[2]), float(items[3])]
     except ValueError:
         return None
 
@@ -203,20 +213,20 @@ def canonical_request(value: str | None) -> str | None:
 # a view, while the rest of the query (service, layers, format...) repeats all day. They are
 # cut out of the query, the rest is described once (cached), and only BBOX, WIDTH and HEIGHT
 # are read for every request.
-PLACE_PARAMS = frozenset(
+PLACE_PARAMS: Final = frozenset(
     {"bbox", "width", "height", "tilematrix", "tilerow", "tilecol", "x", "y", "i", "j"}
 )
 # The placing parameters OgcInfo reads: BBOX, WIDTH and HEIGHT, and a WMTS tile's indices
 # for its view.
-PLACE_VALUES = ("bbox", "width", "height", "tilematrix", "tilerow", "tilecol")
+PLACE_VALUES: Final = ("bbox", "width", "height", "tilematrix", "tilerow", "tilecol")
 # How a request's OgcInfo reads the placing values (see `placed` and `Router.classify`).
-PLACED_KVP = "kvp"  # BBOX, WIDTH and HEIGHT
-PLACED_BBOX = "bbox"  # BBOX only (OGC API Features)
+PLACED_KVP: Final = "kvp"  # BBOX, WIDTH and HEIGHT
+PLACED_BBOX: Final = "bbox"  # BBOX only (OGC API Features)
 # The requests whose extent or tile is a place users look at: a map, features, a tile.
-VIEWED = frozenset({"GetMap", "GetFeature", "GetTile", "GetCoverage", "GetItems"})
+VIEWED: Final = frozenset({"GetMap", "GetFeature", "GetTile", "GetCoverage", "GetItems"})
 # OgcInfo's view_zoom, view_x, view_y: a `territory.Cell`, or NO_VIEW.
 ViewCell = tuple[int | None, int | None, int | None]
-NO_VIEW: ViewCell = (None, None, None)
+NO_VIEW: Final[ViewCell] = (None, None, None)
 # (bbox, width, height, view_zoom, view_x, view_y): `row.PLACING`'s values.
 Placing = tuple[list[float] | None, int | None, int | None, int | None, int | None, int | None]
 
@@ -242,45 +252,90 @@ def from_kvp(
     return placed(info, PLACED_KVP, place) if place else info
 
 
-def placed(info: OgcInfo, placing: str, place: Mapping[str, str]) -> OgcInfo:
+def placed(info: OgcInfo, placing: str, place: dict[str, str]) -> OgcInfo:
     """`info`, described from a query without its placing parameters, with their values
     (`place`, from `split_place`) read back as `placing` says."""
     return with_placing(info, *placed_values(info, placing, place))
 
 
-def placed_values(info: OgcInfo, placing: str, place: Mapping[str, str]) -> Placing:
+def placed_values(info: OgcInfo, placing: str, place: dict[str, str]) -> Placing:
     """The BBOX, WIDTH and HEIGHT of `placed`, and the view they (or a tile's indices) give."""
-    raw_bbox = place.get("bbox")
-    bbox = parse_bbox(raw_bbox)
-    if placing == PLACED_BBOX:
-        zoom, x, y = _bbox_view(info, bbox) if bbox is not None else NO_VIEW
-        return bbox, info.width, info.height, zoom, x, y
-    if bbox is not None:
-        zoom, x, y = _bbox_view(info, bbox, _bbox_crs(raw_bbox))
-    elif info.request in VIEWED:
-        zoom, x, y = _tile_view(
-            info.crs, place.get("tilematrix"), place.get("tilecol"), place.get("tilerow")
-        )
-    else:
-        zoom, x, y = NO_VIEW
-    return bbox, parse_int(place.get("width")), parse_int(place.get("height")), zoom, x, y
+    return placer(info, placing).values(place)
 
 
-def _bbox_view(info: OgcInfo, bbox: list[float], crs: str | None = None) -> ViewCell:
-    """The view of a BBOX in `crs`, else in the request's (OGC API Features: CRS:84)."""
-    if info.request not in VIEWED:
-        return NO_VIEW
-    if crs is None:
-        crs = territory.CRS84 if info.service == OGC_API_FEATURES else info.crs
-    return _cell(territory.cell_of_bbox(crs, bbox, version=info.version, service=info.service))
+def placer(info: OgcInfo, placing: str) -> Placer:
+    """How requests described as `info` read their placing values."""
+    return _placer(placing, info.service, info.request, info.crs, info.version, info.width,
+                   info.height)  # fmt: skip
 
 
-def _bbox_crs(raw: str | None) -> str | None:
-    """The CRS a WFS BBOX names as its fifth item (``bbox=a,b,c,d,EPSG:4326``)."""
-    if raw is None or raw.count(",") + raw.count("%2C") + raw.count("%2c") < 4:
-        return None
-    crs = unquote(raw).split(",")[4].strip()
-    return crs or None
+@lru_cache(maxsize=1024)
+def _placer(
+    placing: str,
+    service: str,
+    request: str | None,
+    crs: str | None,
+    version: str | None,
+    width: int | None,
+    height: int | None,
+) -> Placer:
+    viewed = request in VIEWED
+    # OGC API Features reads its BBOX in CRS:84 (`from_features_api`).
+    bbox_crs = territory.CRS84 if service == OGC_API_FEATURES else crs
+    bboxes = territory.bbox_reader(bbox_crs, version, service) if viewed and bbox_crs else None
+    return Placer(placing, service, version, crs, width, height, viewed, bboxes)
+
+
+@dataclass(frozen=True, slots=True)
+class Placer:
+    """How the requests of one description read their placing values: what depends on the
+    description alone (its CRS's axis order and projection, whether it is a view) is
+    decided once, by `placer`; a request's values then cost a few operations."""
+
+    placing: str  # PLACED_KVP or PLACED_BBOX
+    service: str
+    version: str | None
+    crs: str | None  # a tile's gridset
+    width: int | None  # PLACED_BBOX: the description's own
+    height: int | None
+    viewed: bool  # a map, features or a tile: where users look (VIEWED)
+    bboxes: territory.BboxReader | None  # its BBOXes; None: no view, or an unknown CRS
+
+    def values(self, place: dict[str, str]) -> Placing:
+        items = _bbox_items(place.get("bbox"))
+        bbox = _bbox_numbers(items)
+        if self.placing == PLACED_BBOX:
+            zoom, x, y = self._bbox_view(bbox, None)
+            return bbox, self.width, self.height, zoom, x, y
+        if bbox is not None:
+            # A WFS BBOX may name its CRS as a fifth item (``bbox=a,b,c,d,EPSG:4326``).
+            crs = None
+            if items is not None and len(items) > 4:
+                crs = unquote(items[4]).strip() or None
+            zoom, x, y = self._bbox_view(bbox, crs)
+        elif self.viewed:
+            zoom, x, y = _tile_view(
+                self.crs, place.get("tilematrix"), place.get("tilecol"), place.get("tilerow")
+            )
+        else:
+            zoom, x, y = NO_VIEW
+        return bbox, parse_int(place.get("width")), parse_int(place.get("height")), zoom, x, y
+
+    def _bbox_view(self, bbox: list[float] | None, crs: str | None) -> ViewCell:
+        """The view of a BBOX in `crs` (a fifth item), else in the description's."""
+        if bbox is None or not self.viewed:
+            return NO_VIEW
+        reader = self.bboxes
+        if crs is not None:
+            reader = territory.bbox_reader(crs, self.version, self.service)
+        if reader is None:
+            return NO_VIEW
+        return _cell(reader.cell(bbox[0], bbox[1], bbox[2], bbox[3]))
+
+
+def _bbox_view(info: OgcInfo, bbox: list[float]) -> ViewCell:
+    """The view of a BBOX in the request's CRS (OGC API Features: CRS:84)."""
+    return placer(info, PLACED_BBOX)._bbox_view(bbox, None)
 
 
 def _tile_view(
@@ -347,10 +402,10 @@ def may_place(query: str) -> bool:
     )  # fmt: skip
 
 
-_PLACE_INITIALS = frozenset(name[0] for name in PLACE_PARAMS) | frozenset(
+_PLACE_INITIALS: Final = frozenset(name[0] for name in PLACE_PARAMS) | frozenset(
     name[0].upper() for name in PLACE_PARAMS
 )
-_LETTER_NAMES = frozenset(name for name in PLACE_PARAMS if len(name) == 1)
+_LETTER_NAMES: Final = frozenset(name for name in PLACE_PARAMS if len(name) == 1)
 
 
 @lru_cache(maxsize=4096)

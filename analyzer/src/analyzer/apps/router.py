@@ -62,7 +62,7 @@ class Router:
         return self._fallback.describe(method, path, query)
 
 
-def placed(match: AppMatch, place: Mapping[str, str]) -> AppMatch:
+def placed(match: AppMatch, place: dict[str, str]) -> AppMatch:
     """`match`, described without the placing parameters, with their values `place`."""
     info = placed_ogc(match, place)
     if info is match.ogc:
@@ -70,7 +70,7 @@ def placed(match: AppMatch, place: Mapping[str, str]) -> AppMatch:
     return AppMatch(match.app, info, match.catalog, match.action, match.placing)
 
 
-def placed_ogc(match: AppMatch, place: Mapping[str, str]) -> OgcInfo | None:
+def placed_ogc(match: AppMatch, place: dict[str, str]) -> OgcInfo | None:
     """The OGC description of `placed` (`match.ogc` itself when the values change nothing)."""
     values = placed_values(match, place)
     if values is None or match.ogc is None:  # (the second test only for mypy)
@@ -78,12 +78,18 @@ def placed_ogc(match: AppMatch, place: Mapping[str, str]) -> OgcInfo | None:
     return ogc.with_placing(match.ogc, *values)
 
 
-def placed_values(match: AppMatch, place: Mapping[str, str]) -> ogc.Placing | None:
+def placed_values(match: AppMatch, place: dict[str, str]) -> ogc.Placing | None:
     """The BBOX, WIDTH, HEIGHT and view that `place` gives the OGC description of `match`;
     None when it changes nothing."""
-    if not place or match.placing is None or match.ogc is None:
+    reader = placer(match)
+    return None if not place or reader is None else reader.values(place)
+
+
+def placer(match: AppMatch) -> ogc.Placer | None:
+    """How the OGC description of `match` reads placing values; None if it reads none."""
+    if match.placing is None or match.ogc is None:
         return None
-    return ogc.placed_values(match.ogc, match.placing, place)
+    return ogc.placer(match.ogc, match.placing)
 
 
 # A parameter name that is encoded (%xx) or was copied from HTML (amp;bbox): only the

@@ -17,6 +17,7 @@ Group names (all optional except ``time``, ``status`` and a request):
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from analyzer.formats.base import LineRejected, RawRequest
 from analyzer.formats.timestamps import TimeReader, clf_time
@@ -79,7 +80,7 @@ def join_query(path: str, args: str | None) -> str:
     return f"{path}?{args}" if args and args != "-" else path
 
 
-INT8_MAX = 2**63 - 1
+INT8_MAX: Final = 2**63 - 1
 
 
 def byte_count(size: str | None) -> int | None:
