@@ -83,8 +83,8 @@ class Output:
         }
         parts = [part for part in _OGC.nested if self.writes(part)]
         # (index in PLACING, writer) of the placing values this output writes, in order:
-        # the extent's (BBOX, WIDTH, HEIGHT), then the view's, whose text is kept per cell
-        # (a view is one of a few thousand cells; an extent seldom repeats).
+        # the extent's (BBOX, WIDTH, HEIGHT), then the view's. A view is one of a few
+        # thousand cells, an extent seldom repeats: the view's text is kept per cell.
         placing = [
             (PLACING.index(part.name), self.cell_writer(part))
             for part in parts
@@ -101,7 +101,9 @@ class Output:
             if self.has_layers and part.in_layers and part.name in PLACING
         ]
         assert all(i >= 0 for i, _ in self.layer_placing), "request_layers rows: views only"
-        self.views: dict[tuple, Piece] = {}
+        assert not (self.view_placing and self.layer_placing), "a view in rows or in layers"
+        # By `_cell_key`: ints and strings, which the garbage collector never scans.
+        self.views: dict[int, str] = {}
         self.ogc_parts = [
             (part, _PLACED if part.name in PLACING else self.cell_writer(part)) for part in parts
         ]  # fmt: skip
@@ -190,22 +192,22 @@ class Output:
 
     def placed(self, ogc: OgcPieces, values: tuple) -> Piece:
         """The ogc group's piece with a line's placing values (in `row.PLACING`'s order)."""
-        cell = values[_VIEW_AT:]
-        view = self.views.get(cell)
+        key = _cell_key(values[_VIEW_AT], values[_VIEW_AT + 1], values[_VIEW_AT + 2])
+        view = self.views.get(key)
         if view is None:
             if len(self.views) >= CACHED_VIEWS:
                 self.views.clear()
-            view = self.views[cell] = self._view_piece(cell)
+            view = self.views[key] = self._view_text(values[_VIEW_AT:])
         extent = self.separator.join([write(values[i]) for i, write in self.extent_placing])
-        row = ogc.before + extent + view[0] + ogc.after
         if not self.layer_placing:
-            return row, ""
-        return row, ogc.layer_before + view[1] + ogc.layer_after
+            return f"{ogc.before}{extent}{view}{ogc.after}", ""
+        return f"{ogc.before}{extent}{ogc.after}", f"{ogc.layer_before}{view}{ogc.layer_after}"
 
-    def _view_piece(self, cell: tuple) -> Piece:
-        """The text of a view's values after the extent's in a row, and in request_layers."""
-        row = "".join([self.separator + write(cell[i]) for i, write in self.view_placing])
-        return row, "\t".join([write(cell[i]) for i, write in self.layer_placing])
+    def _view_text(self, cell: tuple) -> str:
+        """The text of a view's values: after the extent's in a row, or in request_layers."""
+        if self.layer_placing:
+            return "\t".join([write(cell[i]) for i, write in self.layer_placing])
+        return "".join([self.separator + write(cell[i]) for i, write in self.view_placing])
 
     def encode(self, records: list[Request]) -> tuple[list[str], str]:
         """The line path: the rows of records (no line end), and their request_layers rows."""
@@ -240,6 +242,15 @@ def _placed(value: Any) -> str:
 
 _PLACED: Write = _placed
 CACHED_VIEWS: Final = 16384  # written views, per output
+
+
+def _cell_key(zoom: int | None, x: int | None, y: int | None) -> int:
+    """A view cell as one int (tile indices stay below 2**32 up to zoom 32)."""
+    if zoom is None or x is None or y is None:
+        return -1
+    return (zoom << 64) | (x << 32) | y
+
+
 _VIEW_AT: Final = PLACING.index("view_zoom")  # the view's values follow the extent's
 _MARK = "\0"  # where something goes in a text made around it (COPY and JSON hold no NUL)
 # The OGC parts of a request_layers row; the placing ones among them are together, with

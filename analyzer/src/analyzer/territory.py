@@ -30,8 +30,10 @@ METRES_PER_DEGREE: Final = HALF_WORLD / 180  # of longitude at the equator
 _LN2: Final = math.log(2)
 _RADIANS: Final = math.pi / 180
 
-# Cache sizes: a few hundred bytes an entry, per worker process.
-CACHED_BBOXES: Final = 16384
+# Cache sizes: a few hundred bytes an entry, per worker process. The projected extents'
+# cache holds tuples, which the garbage collector scans until they are old: kept small,
+# it still serves a tiled client's repeated extents, and costs little when none repeat.
+CACHED_BBOXES: Final = 1024
 CACHED_TILES: Final = 16384
 
 WEB_MERCATOR: Final = "EPSG:3857"
