@@ -102,26 +102,44 @@ class Encoded:
     line_path: int  # lines the fast path left to the line path
 
 
-@dataclass(frozen=True, slots=True)
+# The cached pieces of a time and of a request: read-only (`Final`), shared by every line of
+# that value. Plain classes, not frozen dataclasses: compiled, their __init__ is native,
+# where a dataclass's is interpreted (a tenth of a cache miss's cost).
+
+
 class TimePieces:
-    # Pieces are typed `tuple` here: compiled, a `Piece` attribute would be kept unboxed
-    # and boxed again into a new tuple on every read, that is on every line.
-    piece: tuple
-    ts: datetime
+    def __init__(self, piece: tuple, ts: datetime) -> None:
+        # Pieces are typed `tuple` here: compiled, a `Piece` attribute would be kept
+        # unboxed and boxed again into a new tuple on every read, that is on every line.
+        self.piece: Final = piece
+        self.ts: Final = ts
 
 
-@dataclass(frozen=True, slots=True)
 class RequestPieces:
     """The pieces a method, path and query (cut of its placing parameters) give."""
 
-    request: tuple
-    ogc: tuple
-    catalog: tuple
-    placing: OgcPieces | None  # the OGC description's cells, for the line's placing values
-    placer: Placer | None  # how the description reads them (None: it reads none)
-    layer_cells: list[str]  # each layer's cells in its request_layers row (COPY only)
-    match: AppMatch | None  # None when the query has an odd name: the line reads it whole
-    probe: bool  # the path is a site's probe path: the line path reads the line
+    def __init__(
+        self,
+        request: tuple,
+        ogc: tuple,
+        catalog: tuple,
+        placing: OgcPieces | None,
+        placer: Placer | None,
+        layer_cells: list[str],
+        match: AppMatch | None,
+        probe: bool,
+    ) -> None:
+        self.request: Final = request
+        self.ogc: Final = ogc
+        self.catalog: Final = catalog
+        # The OGC description's cells, for the line's placing values, and how the
+        # description reads them (None: it reads none).
+        self.placing: Final = placing
+        self.placer: Final = placer
+        self.layer_cells: Final = layer_cells  # each layer's cells (COPY only)
+        # None when the query has an odd name: the line path reads it whole.
+        self.match: Final = match
+        self.probe: Final = probe  # a site's probe path: the line path reads the line
 
 
 class PieceMaker:
@@ -322,7 +340,7 @@ class FastParser:
             path, query = split_target(target)
             place = None
             head = query
-            if query is not None and ogc.may_place(query):
+            if query:
                 head, place = ogc.split_place(query)
             req: RequestPieces = requests[(method, path, head)]
             ogc_piece: tuple = req.ogc

@@ -373,39 +373,60 @@ def with_placing(
     )  # fmt: skip
 
 
-def split_place(query: str) -> tuple[str, dict[str, str]]:
-    """``(rest, place)``: the raw query without its placing parameters, and the first
-    non-empty value of each of PLACE_VALUES among them, still encoded."""
-    rest: list[str] = []
-    place: dict[str, str] = {}
-    for pair in query.split("&"):
-        if pair[:1] not in _PLACE_INITIALS:  # most parameters: no partition, no lower
-            rest.append(pair)
-            continue
-        name, _, value = pair.partition("=")
-        name = name.lower()
-        if name not in PLACE_PARAMS:
-            rest.append(pair)
-        elif value and name in PLACE_VALUES and name not in place:
-            place[name] = value
-    return "&".join(rest), place
-
-
-def may_place(query: str) -> bool:
-    """False when `query` surely holds no placing parameter: a cheap test before
-    `split_place` (which is exact)."""
-    lowered = query.lower()
-    return (
-        "bbox" in lowered or "width" in lowered or "height" in lowered or "tile" in lowered
-        or lowered[:1] in _LETTER_NAMES
-        or "&x" in lowered or "&y" in lowered or "&i" in lowered or "&j" in lowered
-    )  # fmt: skip
-
-
 _PLACE_INITIALS: Final = frozenset(name[0] for name in PLACE_PARAMS) | frozenset(
     name[0].upper() for name in PLACE_PARAMS
 )
-_LETTER_NAMES: Final = frozenset(name for name in PLACE_PARAMS if len(name) == 1)
+
+
+def split_place(query: str) -> tuple[str, dict[str, str]]:
+    """``(rest, place)``: the raw query without its placing parameters, and the first
+    non-empty value of each of PLACE_VALUES among them, still encoded.
+
+    `rest` is the kept pairs joined by ``&``, as `query.split("&")` filtered would give;
+    it is built from the runs of kept pairs, so that a pair is sliced only when it may be
+    a placing one (most are not: a slice and a list item per pair cost twice as much)."""
+    place: dict[str, str] = {}
+    runs: list[str] = []  # maximal runs of consecutive kept pairs, as in the query
+    run_start = -1  # where the current run starts; -1: none
+    run_end = 0
+    size = len(query)
+    start = 0
+    while True:
+        end = query.find("&", start)
+        if end < 0:
+            end = size
+        if _is_placing(query, start, end, place):
+            if run_start >= 0:
+                runs.append(query[run_start:run_end])
+                run_start = -1
+        else:
+            if run_start < 0:
+                run_start = start
+            run_end = end
+        if end == size:
+            break
+        start = end + 1
+    if run_start == 0 and run_end == size:  # nothing placing
+        return query, place
+    if run_start >= 0:
+        runs.append(query[run_start:run_end])
+    return "&".join(runs), place
+
+
+def _is_placing(query: str, start: int, end: int, place: dict[str, str]) -> bool:
+    """Whether the pair query[start:end] is a placing one; its value goes in `place`."""
+    if start == end or query[start] not in _PLACE_INITIALS:  # most: no slice, no lower
+        return False
+    equals = query.find("=", start, end)
+    if equals < 0:
+        equals = end
+    name = query[start:equals].lower()
+    if name not in PLACE_PARAMS:
+        return False
+    value = query[equals + 1 : end]
+    if value and name in PLACE_VALUES and name not in place:
+        place[name] = value
+    return True
 
 
 @lru_cache(maxsize=4096)
