@@ -343,7 +343,7 @@ class FastParser:
             if query:
                 head, place = ogc.split_place(query)
             req: RequestPieces = requests[(method, path, head)]
-            ogc_piece: tuple = req.ogc
+            ogc_piece: Piece = req.ogc
             if place:
                 reader = req.placer
                 if req.match is None:  # an odd name: `classify` reads the whole query
@@ -356,14 +356,15 @@ class FastParser:
                 slow.append(offset)
                 continue
             number = line_piece(line_no)
-            client: tuple = client_piece
-            ident: tuple = identities[(user, secuser, secname, org, roles)]
-            stat: tuple = statuses[status]
-            dur: tuple = durations[(dur_s, dur_ms, dur_us, dur_up)]
-            ua: tuple = agent_piece
-            referer_piece: tuple = referers[referer]
-            time_piece: tuple = ts.piece
-            request_piece, catalog_piece = req.request, req.catalog
+            client: Piece = client_piece
+            ident: Piece = identities[(user, secuser, secname, org, roles)]
+            stat: Piece = statuses[status]
+            dur: Piece = durations[(dur_s, dur_ms, dur_us, dur_up)]
+            ua: Piece = agent_piece
+            referer_piece: Piece = referers[referer]
+            time_piece: Piece = ts.piece
+            request_piece: Piece = req.request
+            catalog_piece: Piece = req.catalog
             slots[TIME] = time_piece[0]
             slots[LINE] = number
             slots[CLIENT] = client[0]

@@ -202,9 +202,11 @@ class Output:
         key = _cell_key(values[_VIEW_AT], values[_VIEW_AT + 1], values[_VIEW_AT + 2])
         view = self.views.get(key)
         if view is None:
-            if len(self.views) >= CACHED_VIEWS:
-                self.views.clear()
-            view = self.views[key] = self._view_text(values[_VIEW_AT:])
+            view = self._view_text(values[_VIEW_AT:])
+            if key != _UNPACKED:
+                if len(self.views) >= CACHED_VIEWS:
+                    self.views.clear()
+                self.views[key] = view
         extent = self.separator.join([write(values[i]) for i, write in self.extent_placing])
         if not self.layer_placing:
             return f"{ogc.before}{extent}{view}{ogc.after}", ""
@@ -252,10 +254,17 @@ CACHED_VIEWS: Final = 16384  # written views, per output
 
 
 def _cell_key(zoom: int | None, x: int | None, y: int | None) -> int:
-    """A view cell as one int (tile indices stay below 2**32 up to zoom 32)."""
+    """A view cell as one small int, -1 for no view; _UNPACKED for indices of 2**20 or more
+    (none so far: a cell's zoom is at most territory.MAX_ZOOM, 14)."""
     if zoom is None or x is None or y is None:
         return -1
-    return (zoom << 64) | (x << 32) | y
+    if not (0 <= zoom < _PACKED and 0 <= x < _PACKED and 0 <= y < _PACKED):
+        return _UNPACKED
+    return (zoom << 40) | (x << 20) | y
+
+
+_PACKED: Final = 1 << 20
+_UNPACKED: Final = -2
 
 
 _VIEW_AT: Final = PLACING.index("view_zoom")  # the view's values follow the extent's
@@ -375,8 +384,11 @@ class JsonLinesOutput(Output):
         return write_screened
 
 
+_dumps: Final = orjson.dumps  # compiled, a module's attribute is looked up on every call
+
+
 def _json(key: str, value: Any) -> str:
-    return key + orjson.dumps(value).decode()
+    return key + _dumps(value).decode()
 
 
 class CsvOutput(Output):

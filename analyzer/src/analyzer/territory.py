@@ -6,9 +6,11 @@ an extent into a `View`: its center in WGS 84 longitude and latitude, and the zo
 whose tiles are about as wide as the extent (capped at MAX_ZOOM, so a street-level view
 lands in a cell of a few kilometres, and a country-wide one in a coarse cell).
 
-Pure functions of hashable values, cached: they run for every map request, and tiled
-clients ask for the same extents all day. Web Mercator and WGS 84 are computed in closed
-form; other CRSs go through pyproj, one transformer per CRS.
+They run for every map request. How a CRS's BBOXes are read (axis order, closed form or
+projection) is decided once per CRS, service and version (`bbox_reader`); a request's
+numbers then cost a few float operations. Web Mercator and WGS 84 are computed in closed
+form; other CRSs go through pyproj, one transformer per CRS, their last extents cached
+(tiled clients ask for the same ones all day).
 """
 
 from __future__ import annotations
