@@ -85,6 +85,10 @@ CRAFTED = {
         "/datahub/",
         "/console/account/new?",
         "/geonetwork/srv/fre/catalog.search?q=%C3%A9t%C3%A9&x=1",
+        # Empty pairs around placing ones; characters JSON leaves as they are (a soft
+        # hyphen, a zero-width space) in a query the fast path writes without a scan.
+        "/geoserver/wms?&&BBOX=1,2,3,4&&SERVICE=WMS&REQUEST=GetMap&LAYERS=a&",
+        "/geonetwork/srv/api/search?any=caf\u00e9\u00adbar\u200bx",
         # Probes by the site's path rule (the query is not read), and a path that is not.
         "/health",
         "/health/live?verbose=1&BBOX=1,2,3,4",
@@ -231,6 +235,24 @@ def test_crafted_lines_come_out_the_same_both_ways() -> None:
     assert_same(CRAFTED_FORMAT, [clean])
     with_odd_lines = "\n".join(crafted_lines() + ODD_LINES).encode() + b"\n"
     assert_same(CRAFTED_FORMAT, [with_odd_lines])
+
+
+def test_a_tab_in_a_query_is_escaped_both_ways() -> None:
+    """A tab is the one control character a line of the fast path may hold (the nginx
+    preset's request line takes it): JSON must escape it."""
+    target = "/geoserver/wms?SERVICE=WMS&REQUEST=GetMap&LAYERS=a&CQL_FILTER=n\t=\t1&BBOX=1,2,3,4"
+    line = CLF.format(
+        ip="203.0.113.7",
+        user="-",
+        time="18/Oct/2023:17:36:06 +0200",
+        method="GET",
+        target=target,
+        status="200",
+        size="1",
+        agent=QGIS,
+    )
+    records = assert_same(CRAFTED_FORMAT, [f"{line}\n".encode()])
+    assert [record.query for record in records] == [target.partition("?")[2]]
 
 
 def test_crafted_clients_are_located() -> None:

@@ -180,11 +180,15 @@ class PieceMaker:
         match = self.site.router.classify(method, path, head)
         odd = head is not None and has_odd_names(head)
         info = match.ogc
+        if info is None:
+            ogc_piece, placing = self._piece("ogc", None), None
+        else:
+            ogc_piece, placing = self.output.described(info)
         return RequestPieces(
             self._piece("request", method, path, match.app),
-            self._piece("ogc", info),
+            ogc_piece,
             self._piece("catalog", match.catalog, match.action),
-            None if info is None else self.output.ogc_pieces(info),
+            placing,
             placer(match),
             [] if info is None else self.output.layer_cells(info.layers),
             None if odd else match,

@@ -106,6 +106,7 @@ class Output:
         assert not (self.view_placing and self.layer_placing), "a view in rows or in layers"
         # By `_cell_key`: ints and strings, which the garbage collector never scans.
         self.views: dict[int, str] = {}
+        self.placing_at = [part.name for part in parts].index(PLACING[0])
         self.ogc_parts = [
             (part, _PLACED if part.name in PLACING else self.cell_writer(part)) for part in parts
         ]  # fmt: skip
@@ -189,9 +190,16 @@ class Output:
     def ogc_pieces(self, info: OgcInfo) -> OgcPieces:
         """The ogc group's text of `info` around its placing values, for `placed`."""
         cells = [write(part.value(info)) for part, write in self.ogc_parts if write is not _PLACED]
-        at = [part.name for part, _ in self.ogc_parts].index(PLACING[0])
+        at = self.placing_at
         before, after = self.nested(_OGC, [*cells[:at], _MARK, *cells[at:]]).split(_MARK)
         return OgcPieces(before, after, *self.layer_around_placing(info))
+
+    def described(self, info: OgcInfo) -> tuple[Piece, OgcPieces]:
+        """The ogc group's piece of `info`, and its text around the placing values: the
+        piece is made of that text, once, and a placed request's differs from it by its
+        placing values only."""
+        pieces = self.ogc_pieces(info)
+        return self.placed(pieces, tuple([getattr(info, name) for name in PLACING])), pieces
 
     def layer_around_placing(self, info: OgcInfo) -> tuple[str, str]:
         """The ogc group's text in request_layers rows, around the placing values."""
