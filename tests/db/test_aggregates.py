@@ -19,6 +19,7 @@ import pytest
 
 from analyzer.db import aggregates
 from analyzer.db.aggregates import LATENCY_BINS, LATENCY_BOUNDS_MS
+from analyzer.db.connect import edition
 from analyzer.db.migrate import migrate
 from tests.db.rows import load_file
 
@@ -365,6 +366,18 @@ def test_refresh_after_commit_settles_a_file_a_killed_run_left_pending(loaded):
             f"SELECT sum(requests) FROM analytics.requests_{level} WHERE site = 'delta'"
         ).fetchone()[0]
         assert total == 250, level
+
+
+def test_a_refresh_on_the_callers_connection_leaves_its_settings_as_they_were(loaded):
+    """A refresh groups by hashing (`_grouped_by_hashing` turns sorting off); on the
+    caller's connection, which it uses for a single chain of aggregates, sorting is back
+    on once it is done, and what it wrote equals the raw rows."""
+    if edition(loaded) != "timescale":
+        pytest.skip("continuous aggregates need the Timescale licence")
+    first, last = loaded.execute("SELECT min(ts), max(ts) FROM analytics.requests").fetchone()
+    aggregates._refresh_continuous(loaded, first, last, only={"users_daily", "users_monthly"})
+    assert loaded.execute("SHOW enable_sort").fetchone()[0] == "on"
+    _assert_rows_equal_raw(loaded, "users_daily", *USER_AGGREGATES["users_daily"])
 
 
 def test_refresh_after_commit_refuses_a_connection_inside_a_transaction(loaded):
