@@ -46,6 +46,11 @@ CRAFTED_FORMAT = "nginx"
 CLF = '{ip} - {user} [{time}] "{method} {target} HTTP/1.1" {status} {size} "-" "{agent}" 0.012'
 QGIS = "Mozilla/5.0 QGIS/34000/Debian GNU/Linux 13 (trixie)"
 UPTIME_ROBOT = "Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)"
+# The tiles of one TMS layer, gridset and format: one description, a view each.
+TILES = [
+    f"/geoserver/gwc/service/tms/1.0.0/ws:b@EPSG:900913@png/{z}/{x}/{y}.png"
+    for z, x, y in [(12, 2027, 2649), (3, 1, 2), (14, 8121, 10566), (0, 0, 0), (17, 65008, 84497)]
+]
 CRAFTED = {
     # Unknown to the GeoIP database, located (IPv4, IPv6, IPv4-mapped), not an address;
     # probes by the site's address rules (IPv4, IPv6, IPv4-mapped), and a neighbour.
@@ -70,6 +75,31 @@ CRAFTED = {
         "/geoserver/wms?bbox=1,2,3,4&bboxx=2&x=1&y=2&i=3&j=4&REQUEST=GetFeatureInfo&QUERY_LAYERS=a",
         "/geoserver/gwc/service/wmts?SERVICE=WMTS&REQUEST=GetTile&LAYER=ws:b&TILEMATRIX=12"
         "&TILEROW=1&TILECOL=2&TILEMATRIXSET=EPSG:3857&FORMAT=image/png",
+        # REST tiles, whose indices end the path: TMS (rows from the bottom, with or without
+        # an extension, in a workspace, in degrees), WMTS REST (encoded matrix names), and
+        # their GetFeatureInfo, past the last level, outside the grid.
+        *TILES,
+        "/geoserver/gwc/service/tms/1.0.0/ws:b@EPSG:900913@png/5/3/4",
+        "/geoserver/ws/gwc/service/tms/1.0.0/b@EPSG:900913@png/4/1/2.png",
+        "/geowebcache/service/tms/1.0.0/b@EPSG:4326@jpeg/2/3/1.jpeg",
+        "/geoserver/gwc/service/wmts/rest/ws:b/default/EPSG:900913/EPSG:900913:12/1362/2048"
+        "?format=image/png",
+        "/geoserver/gwc/service/wmts/rest/ws:b/EPSG%3A900913/EPSG%3A900913%3A7/40/64?format=x",
+        "/geoserver/gwc/service/wmts/rest/ws:b/default/EPSG:900913/EPSG:900913:12/1362/2048/"
+        "10/20?format=image/png&infoformat=text/html",
+        "/geoserver/gwc/service/tms/1.0.0/ws:b@EPSG:900913@png/99/1/2.png",
+        "/geoserver/gwc/service/tms/1.0.0/ws:b@EPSG:900913@png/2/99999/2.png",
+        # Paths that only look like tiles: odd indices, extensions or ends, the mark the fast
+        # path puts where the indices go, a comma CSV quotes, numbers outside GeoWebCache.
+        "/geoserver/gwc/service/tms/1.0.0/ws:b@EPSG:900913@png/12/\u0663/2.png",
+        "/geoserver/gwc/service/tms/1.0.0/ws:b@EPSG:900913@png/12/3/4.tar.gz",
+        "/geoserver/gwc/service/tms/1.0.0/ws:b@EPSG:900913@png/12/3/4/",
+        "/geoserver/gwc/service/tms/1.0.0/ws:b@EPSG:900913@png//3/4.png",
+        "/geoserver/gwc/service/tms/1.0.0/ws:b@EPSG:900913@png/1234567890/3/4.png",
+        "/geoserver/gwc/service/tms/1.0.0/{tile}@EPSG:900913@png/1/0/0.png",
+        "/geoserver/gwc/service/tms/1.0.0/ws:a,b@EPSG:900913@png/1/0/1.png",
+        "/geonetwork/srv/api/records/12/34/56",
+        "/mapstore/1/2/3.json",
         # Odd names: the whole query decides (`amp;bbox`, an encoded name).
         "/geoserver/wms?SERVICE=WMS&amp;REQUEST=GetMap&amp;BBOX=1,2,3,4&WIDTH=5&LAYERS=a",
         "/geoserver/wms?SERVICE=WMS&REQUEST=GetMap&%62box=1,2,3,4&WIDTH=5&LAYERS=a",
@@ -143,9 +173,11 @@ OUTPUTS = (JsonLinesOutput(Source(SITE.name)), CsvOutput(Source(SITE.name)),
 Result = dict[str, list[str]]
 
 
-def line_path(spec: str, blocks: list[bytes]) -> tuple[Result, list[Request]]:
+def line_path(
+    spec: str, blocks: list[bytes], site: SiteConfig = SITE
+) -> tuple[Result, list[Request]]:
     """Each output's rows (layer rows under "layers"), and the records, the line way."""
-    parser = ParseSetup("test.log", spec, SITE).parser()
+    parser = ParseSetup("test.log", spec, site).parser()
     records: list[Request] = []
     rejects: list[str] = []
     for block in blocks:
@@ -161,11 +193,11 @@ def line_path(spec: str, blocks: list[bytes]) -> tuple[Result, list[Request]]:
     return result, records
 
 
-def fast_path(spec: str, blocks: list[bytes]) -> Result:
+def fast_path(spec: str, blocks: list[bytes], site: SiteConfig = SITE) -> Result:
     """The same, the fast way."""
     result: Result = {}
     for output in OUTPUTS:
-        parser = FastParser(ParseSetup("test.log", spec, SITE).parser(), output)
+        parser = FastParser(ParseSetup("test.log", spec, site).parser(), output)
         rows, layers, rejects = [], [], []
         for block in blocks:
             encoded = parser.parse_block(block)
@@ -183,10 +215,10 @@ def _sorted(rows: list[str], output: Output) -> list[str]:
     return rows if output.ordered else sorted(rows)
 
 
-def assert_same(spec: str, blocks: list[bytes]) -> list[Request]:
+def assert_same(spec: str, blocks: list[bytes], site: SiteConfig = SITE) -> list[Request]:
     """Both paths agree; the records, for what they cover."""
-    expected, records = line_path(spec, blocks)
-    got = fast_path(spec, blocks)
+    expected, records = line_path(spec, blocks, site)
+    got = fast_path(spec, blocks, site)
     for what in ("jsonl", "csv", "copy", "layers", "rejects"):
         assert got[what] == expected[what], f"{what} differ"
     contract = [orjson.loads(orjson.dumps(record)) for record in records]
@@ -253,6 +285,50 @@ def test_a_tab_in_a_query_is_escaped_both_ways() -> None:
     )
     records = assert_same(CRAFTED_FORMAT, [f"{line}\n".encode()])
     assert [record.query for record in records] == [target.partition("?")[2]]
+
+
+def tile_lines(targets: list[str]) -> bytes:
+    return "".join(
+        CLF.format(ip="203.0.113.7", user="-", time="18/Oct/2023:17:36:06 +0200", method="GET",
+                   target=target, status="200", size="1", agent=QGIS) + "\n"
+        for target in targets
+    ).encode()  # fmt: skip
+
+
+def test_the_tiles_of_a_layer_share_one_description_and_get_their_own_view() -> None:
+    block = tile_lines(TILES)
+    records = assert_same(CRAFTED_FORMAT, [block])
+    cells = [(r.ogc.view_zoom, r.ogc.view_x, r.ogc.view_y) for r in records if r.ogc]
+    # TMS rows count from the bottom: row y of 2**z is row 2**z - 1 - y from the top; past
+    # zoom 14, a tile is counted in the cell that holds it.
+    assert cells == [(12, 2027, 1446), (3, 1, 5), (14, 8121, 5817), (0, 0, 0), (14, 8126, 5821)]
+    parser = FastParser(ParseSetup("t.log", CRAFTED_FORMAT, SITE).parser(), OUTPUTS[0])
+    assert parser.parse_block(block).line_path == 0
+    tiles = parser.caches[-1]
+    requests = parser.caches[3]
+    assert len(tiles) == 1 and len(requests) == 0
+
+
+TILE_PREFIX = TILES[0].rsplit("/", 3)[0]
+
+
+@pytest.mark.parametrize(
+    ("site", "apps", "probes"),
+    [
+        (SiteConfig("demo", app_routes={f"{TILE_PREFIX}/3": "other"}),
+         ["geowebcache", "other", *["geowebcache"] * 3], 0),
+        (SiteConfig("demo", probes=Probes(paths=(TILES[2],))), ["geowebcache"] * 5, 1),
+    ],
+    ids=["route", "probe"],
+)  # fmt: skip
+def test_tiles_below_a_route_or_a_probe_rule_are_told_apart(
+    site: SiteConfig, apps: list[str], probes: int
+) -> None:
+    """A site may route, or take for probes, some tiles of a layer and not others: each
+    tile is then described on its own, and both paths still agree."""
+    records = assert_same(CRAFTED_FORMAT, [tile_lines(TILES)], site)
+    assert [r.app for r in records] == apps
+    assert [r.agent_class for r in records].count("probe") == probes
 
 
 def test_crafted_clients_are_located() -> None:

@@ -208,6 +208,12 @@ class ProbeRules:
     def path(self, path: str) -> bool:
         return path in self.exact_paths or path.startswith(self.path_prefixes)
 
+    def paths_below(self, prefix: str) -> bool:
+        """Whether a path rule is deeper than `prefix`: then the paths below it may be
+        probes or not."""
+        below = prefix + "/"
+        return any(path.startswith(below) for path in (*self.exact_paths, *self.path_prefixes))
+
 
 CACHED_ADDRESSES = 4096
 

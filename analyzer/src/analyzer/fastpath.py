@@ -8,7 +8,9 @@ status, the user agent...) is looked up in a cache of its *pieces*: its text in 
 output, written on first sight by the output (`outputs`) from the values the line path
 computes (`PieceMaker`). A line's row joins its pieces, in `ROW`'s order, with the few
 that differ on every line (line number, query, byte count, and the BBOX, WIDTH and
-HEIGHT put back into the OGC description: see `apps.router`).
+HEIGHT put back into the OGC description: see `apps.router`). The tiles of a REST tile
+path (TMS, WMTS REST) share one request piece too, described from the path before the
+tile's indices, which are read on every line (`ogc.split_tile_path`, `ogc.PathTile`).
 
 This skips what costs most per line on the line path: building `Request` objects and
 writing them field by field. Other lines (escapes, control characters, no match, a bad
@@ -27,7 +29,7 @@ from typing import Any, Final
 
 from analyzer.apps import ogc
 from analyzer.apps.base import AppMatch
-from analyzer.apps.ogc import Placer
+from analyzer.apps.ogc import PathTile, Placer
 from analyzer.apps.router import has_odd_names, placer
 from analyzer.clients import PROBE, classify_agent
 from analyzer.formats.base import LineRejected
@@ -54,6 +56,11 @@ _REJECTED = False  # a cached value the line path must read (it rejects the line
 # writes no request_layers rows for them.
 _PROBE: Final = None
 _UNSEEN = object()
+# The tiles below a path prefix that the request cache must take one by one: the prefix is
+# no REST tile's, or a route or a probe rule below it may tell its tiles apart.
+_UNTILED: Final = False
+_SOME_TILE: Final = "/0/0/0"  # a tile's indices, to describe the tiles below a prefix
+_TILE_MARK: Final = "/{tile}"  # where a line's tile indices go in the request piece
 
 
 # Where each group's piece goes in a line's row: its place in `row.ROW`. The fast path
@@ -128,6 +135,8 @@ class RequestPieces:
         layer_cells: list[str],
         match: AppMatch | None,
         probe: bool,
+        tile: PathTile | None = None,
+        around_tile: tuple[str, str] = ("", ""),
     ) -> None:
         self.request: Final = request
         self.ogc: Final = ogc
@@ -140,6 +149,10 @@ class RequestPieces:
         # None when the query has an odd name: the line path reads it whole.
         self.match: Final = match
         self.probe: Final = probe  # a site's probe path: the line path reads the line
+        # The pieces of a REST tile path's tiles: how the indices give the view, and the
+        # request piece's row text before and after them.
+        self.tile: Final = tile
+        self.around_tile: Final = around_tile
 
 
 class PieceMaker:
@@ -177,7 +190,30 @@ class PieceMaker:
     def request(self, key: tuple[str, str, str | None]) -> RequestPieces:
         """For the method, path and query cut of its placing parameters (`head`)."""
         method, path, head = key
-        match = self.site.router.classify(method, path, head)
+        return self._request(method, path, head, self.site.router.classify(method, path, head))
+
+    def tiles(self, key: tuple[str, str, str, str | None]) -> RequestPieces | bool:
+        """For the REST tiles of a path prefix, an extension and a query head (the path
+        ``prefix/matrix/first/second.ext``), described once from a tile of theirs;
+        _UNTILED if the path is no REST tile's, or if tiles below the prefix may differ in
+        more than their view (a route or a probe rule below it, odd query names)."""
+        method, prefix, suffix, head = key
+        router, probes = self.site.router, self.site.probes
+        if router.routes_below(prefix) or probes.paths_below(prefix):
+            return _UNTILED
+        match = router.classify(method, f"{prefix}{_SOME_TILE}{suffix}", head)
+        if match.tile is None or (head is not None and has_odd_names(head)):
+            return _UNTILED
+        pieces = self._request(method, f"{prefix}{_TILE_MARK}{suffix}", head, match)
+        around = pieces.request[0].split(_TILE_MARK)
+        if len(around) != 2 or _TILE_MARK in pieces.request[1]:  # the prefix holds the mark
+            return _UNTILED
+        return RequestPieces(
+            pieces.request, pieces.ogc, pieces.catalog, pieces.placing, pieces.placer,
+            pieces.layer_cells, pieces.match, pieces.probe, match.tile, (around[0], around[1]),
+        )  # fmt: skip
+
+    def _request(self, method: str, path: str, head: str | None, match: AppMatch) -> RequestPieces:
         odd = head is not None and has_odd_names(head)
         info = match.ogc
         if info is None:
@@ -255,7 +291,7 @@ class FastParser:
             self.caches = [
                 _Cache(getattr(maker, name))
                 for name in ("time", "ip", "identity", "request", "status", "duration",
-                             "referer", "agent", "target")
+                             "referer", "agent", "target", "tiles")
             ]  # fmt: skip
 
     def parse_block(self, block: bytes) -> Encoded:
@@ -297,9 +333,8 @@ class FastParser:
         the layer rows, and the times seen."""
         assert self.fmt is not None
         match_line, indices = self.fmt.fast.match, self.fmt.fast_indices
-        times, ips, identities, requests, statuses, durations, referers, agents, targets = (
-            self.caches
-        )
+        (times, ips, identities, requests, statuses, durations, referers, agents, targets,
+         tiles) = self.caches  # fmt: skip
         output = self.output
         join, layer_rows, placed = output.separator.join, output.layer_rows, output.placed
         line_piece, query_piece, size_piece = (
@@ -346,12 +381,27 @@ class FastParser:
             head = query
             if query:
                 head, place = ogc.split_place(query)
-            req: RequestPieces = requests[(method, path, head)]
-            ogc_piece: Piece = req.ogc
+            tiled: RequestPieces | bool = _UNTILED
+            tile = ogc.split_tile_path(path)
+            if tile is not None:
+                tiled = tiles[(method, tile[0], tile[4], head)]
+            req: RequestPieces
+            if isinstance(tiled, RequestPieces) and tile is not None:  # a REST tile
+                req = tiled
+                _, matrix, first, second, _ = tile
+                before, after = req.around_tile
+                request_text = f"{before}/{matrix}/{first}/{second}{after}"
+                values = req.tile.values(matrix, first, second)  # type: ignore[union-attr]
+                ogc_piece: Piece = placed(req.placing, values)  # type: ignore[arg-type]
+            else:
+                req = requests[(method, path, head)]
+                request_text = req.request[0]
+                ogc_piece = req.ogc
             if place:
                 reader = req.placer
                 if req.match is None:  # an odd name: `classify` reads the whole query
                     req = requests[(method, path, query)]
+                    request_text = req.request[0]
                     ogc_piece = req.ogc
                 elif reader is not None:
                     ogc_piece = placed(req.placing, reader.values(place))  # type: ignore[arg-type]
@@ -373,7 +423,7 @@ class FastParser:
             slots[LINE] = number
             slots[CLIENT] = client[0]
             slots[IDENTITY] = ident[0]
-            slots[REQUEST] = request_piece[0]
+            slots[REQUEST] = request_text
             slots[QUERY] = query_piece(query)
             slots[OGC] = ogc_piece[0]
             slots[CATALOG] = catalog_piece[0]

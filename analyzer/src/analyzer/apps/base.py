@@ -20,6 +20,10 @@ What the router gives and expects (`router.Router`, docs/applications.en.md):
 - A module that describes an OGC request returns its `OgcInfo` with ``placing``
   (``ogc.PLACED_KVP``: BBOX, WIDTH and HEIGHT of a KVP request; ``ogc.PLACED_BBOX``: BBOX
   only), and the router puts those values back into each request's description.
+- A REST tile (TMS, WMTS REST), whose indices end its path, comes with ``tile`` (an
+  ``ogc.PathTile``): the fast path describes the tiles of one layer, gridset and format
+  once and reads each request's indices with it, so the description must not depend on
+  them otherwise.
 - Answers are cached and shared between requests: `describe` must be a pure function of
   its arguments, and what it returns is never changed afterwards.
 """
@@ -29,10 +33,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote_plus
 
 from analyzer.record import CatalogInfo, OgcInfo
+
+if TYPE_CHECKING:  # ogc builds on this module
+    from analyzer.apps.ogc import PathTile
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +53,10 @@ class AppMatch:
     # How `ogc` reads the query's placing parameters (ogc.PLACED_KVP...), which the
     # router cuts out of the query before describing it; None: it does not read them.
     placing: str | None = None
+    # A REST tile (TMS, WMTS REST): how the path's last three segments give its view. The
+    # fast path describes the tiles of one layer, gridset and format once, from the path
+    # before them, and reads each request's segments with it.
+    tile: PathTile | None = None
 
 
 class AppModule(Protocol):

@@ -30,14 +30,15 @@ def describe_parts(parts: list[str], query: str | None, workspace: str | None = 
         return TABLE.match(parts)
     kind, rest = parts[1].lower(), parts[2:]
     placing = None
+    tile = None
     info: OgcInfo | None
     if kind == "tms":
-        info = ogc.from_tms(rest, workspace)
+        info, tile = ogc.from_tms(rest, workspace)
     elif kind == "wmts" and rest[:1] == ["rest"]:
-        info = ogc.from_wmts_rest(rest[1:], parse_params(query), workspace)
+        info, tile = ogc.from_wmts_rest(rest[1:], parse_params(query), workspace)
     elif kind in ("wms", "wmts"):
         info = ogc.from_kvp(query, kind.upper(), workspace, tiled=True)
         placing = ogc.PLACED_KVP
     else:
         info = None
-    return AppMatch(NAME, ogc=info, placing=placing) if info else NOTHING
+    return AppMatch(NAME, ogc=info, placing=placing, tile=tile) if info else NOTHING

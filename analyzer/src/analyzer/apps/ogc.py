@@ -357,6 +357,64 @@ def _cell(cell: territory.Cell | None) -> ViewCell:
     return NO_VIEW if cell is None else cell
 
 
+@dataclass(frozen=True, slots=True)
+class PathTile:
+    """How the last three segments of a REST tile path give its view: TMS writes
+    ``z/x/y.ext`` (rows from the bottom), WMTS REST ``matrix/row/col`` (rows from the top).
+
+    A module that describes such a path returns it in `AppMatch.tile`: every tile of a
+    layer, gridset and format then shares one description (the fast path's), which reads
+    each request's three segments (`split_tile_path`) with `values`."""
+
+    gridset: str  # as the path writes it
+    row_first: bool  # WMTS: the row, then the column; TMS: x (the column), then y
+    origin_top: bool
+
+    def view(self, matrix: str, first: str, second: str) -> ViewCell:
+        column, row = (second, first) if self.row_first else (first, second)
+        return _tile_view(self.gridset, matrix, column, row, self.origin_top)
+
+    def values(self, matrix: str, first: str, second: str) -> Placing:
+        zoom, x, y = self.view(matrix, first, second)
+        return None, None, None, zoom, x, y
+
+
+MAX_INDEX_DIGITS: Final = 9
+_is_tile_matrix: Final = re.compile(r"[0-9A-Za-z:_.%-]{1,64}").fullmatch
+
+
+def split_tile_path(path: str) -> tuple[str, str, str, str, str] | None:
+    """``(prefix, matrix, first, second, suffix)`` of a path that may end with a tile's
+    indices, ``prefix/matrix/first/second[.ext]``: the two last ASCII numbers, the matrix
+    and the extension plain characters that no output escapes. None for other paths, most
+    of them at the first test (their last segment starts with no digit)."""
+    slash = path.rfind("/")
+    if slash < 0 or slash + 1 == len(path) or not "0" <= path[slash + 1] <= "9":
+        return None
+    dot = path.find(".", slash)
+    end = len(path) if dot < 0 else dot
+    second, suffix = path[slash + 1 : end], path[end:]
+    if suffix and not (2 <= len(suffix) <= 9 and _is_plain_word(suffix[1:])):
+        return None
+    before = path.rfind("/", 0, slash)
+    first = path[before + 1 : slash]
+    if before < 0 or not (_is_index(first) and _is_index(second)):
+        return None
+    start = path.rfind("/", 0, before)
+    matrix = path[start + 1 : before]
+    if start < 0 or _is_tile_matrix(matrix) is None:
+        return None
+    return path[:start], matrix, first, second, suffix
+
+
+def _is_index(text: str) -> bool:
+    return 0 < len(text) <= MAX_INDEX_DIGITS and text.isascii() and text.isdigit()
+
+
+def _is_plain_word(text: str) -> bool:
+    return text.isascii() and text.isalnum()
+
+
 def with_placing(
     info: OgcInfo,
     bbox: list[float] | None,
@@ -488,21 +546,22 @@ def split_layers(names: str | None, workspace: str | None, service: str) -> list
     return [qualify(name, workspace, service) for name in names.split(",") if name.strip()]
 
 
-def from_tms(parts: list[str], workspace: str | None = None) -> OgcInfo:
+def from_tms(parts: list[str], workspace: str | None = None) -> tuple[OgcInfo, PathTile | None]:
     """GeoWebCache TMS: parts after ``/service/tms`` are
-    ``1.0.0 / ws:name@gridset@format / z / x / y.ext``."""
+    ``1.0.0 / ws:name@gridset@format / z / x / y.ext``; a tile's `PathTile`."""
     if len(parts) < 2:
-        return OgcInfo("TMS", "GetCapabilities")
+        return OgcInfo("TMS", "GetCapabilities"), None
     layer, _, rest = unquote(parts[1]).partition("@")
     gridset, _, tile_format = rest.partition("@")
     layers = split_layers(layer, workspace, "TMS")
     if len(parts) < 5:  # the TileMap description of one layer
-        return OgcInfo("TMS", "GetCapabilities", layers=layers, crs=normalize_crs(gridset))
+        info = OgcInfo("TMS", "GetCapabilities", layers=layers, crs=normalize_crs(gridset))
+        return info, None
     name, dot, extension = parts[-1].rpartition(".")
     extension = (extension if dot else tile_format).lower()
-    # TMS counts rows from the bottom of the grid.
-    view = _tile_view(gridset, parts[-3], parts[-2], name if dot else parts[-1], origin_top=False)
-    return OgcInfo(
+    tile = PathTile(gridset, row_first=False, origin_top=False)
+    view = tile.view(parts[-3], parts[-2], name if dot else parts[-1])
+    info = OgcInfo(
         "TMS",
         "GetTile",
         layers=layers,
@@ -514,21 +573,25 @@ def from_tms(parts: list[str], workspace: str | None = None) -> OgcInfo:
         view_x=view[1],
         view_y=view[2],
     )
+    return info, tile
 
 
-def from_wmts_rest(parts: list[str], params: Params, workspace: str | None = None) -> OgcInfo:
+def from_wmts_rest(
+    parts: list[str], params: Params, workspace: str | None = None
+) -> tuple[OgcInfo, PathTile | None]:
     """GeoWebCache WMTS RESTful: parts after ``/service/wmts/rest`` are
-    ``layer[/style]/tilematrixset/tilematrix/row/col[/j/i]``."""
+    ``layer[/style]/tilematrixset/tilematrix/row/col[/j/i]``; a tile's `PathTile`."""
     if len(parts) < 5:  # WMTSCapabilities.xml, or a shape we do not know
         request = "GetCapabilities" if parts and parts[0].endswith(".xml") else None
-        return OgcInfo("WMTS", request, tiled=True)
+        return OgcInfo("WMTS", request, tiled=True), None
     feature_info = len(parts) >= 7
     matrix_set = unquote(parts[-6] if feature_info else parts[-4])
     view = NO_VIEW
+    tile = None
     if not feature_info:
-        column = parts[-1].partition(".")[0]
-        view = _tile_view(matrix_set, parts[-3], column, parts[-2])
-    return OgcInfo(
+        tile = PathTile(matrix_set, row_first=True, origin_top=True)
+        view = tile.view(parts[-3], parts[-2], parts[-1].partition(".")[0])
+    info = OgcInfo(
         "WMTS",
         "GetFeatureInfo" if feature_info else "GetTile",
         layers=split_layers(unquote(parts[0]), workspace, "WMTS"),
@@ -541,6 +604,7 @@ def from_wmts_rest(parts: list[str], params: Params, workspace: str | None = Non
         view_x=view[1],
         view_y=view[2],
     )
+    return info, tile
 
 
 # OGC API Features paths below .../features[/v1], by their shape.

@@ -53,6 +53,14 @@ class Router:
         head, place = ogc.split_place(query)
         return placed(self.describe(method, path, head), place)
 
+    def routes_below(self, prefix: str) -> bool:
+        """Whether a route's prefix is deeper than `prefix`: then the paths below it may go
+        to several modules."""
+        below = prefix + "/"
+        return any(
+            route.startswith(below) for routes in self._by_segment.values() for route, _ in routes
+        )
+
     def _describe(self, method: str, path: str, query: str | None) -> AppMatch:
         segment = path[1:].partition("/")[0]
         for prefix, module in self._by_segment.get(segment, ()):
@@ -67,7 +75,7 @@ def placed(match: AppMatch, place: dict[str, str]) -> AppMatch:
     info = placed_ogc(match, place)
     if info is match.ogc:
         return match
-    return AppMatch(match.app, info, match.catalog, match.action, match.placing)
+    return AppMatch(match.app, info, match.catalog, match.action, match.placing, match.tile)
 
 
 def placed_ogc(match: AppMatch, place: dict[str, str]) -> OgcInfo | None:
