@@ -5,11 +5,15 @@
 #
 # REV is checked out into .local/bench-compare/REV and its hot path compiled as the stack
 # compiles ours (analyzer/setup.py); both run from the project venv. Each round runs, for
-# GoAccess once, then for REV and for the working tree in turn:
+# GoAccess once, then for REV and for the working tree in turn (REV first in odd rounds,
+# the working tree first in even ones: the side that runs second, after the other's
+# load, is not always the same):
 #   parse-1, parse-2   `analyzer parse` of a LINES-line nginx day to JSON lines, 1 and 2 jobs;
 #   run                `analyzer run` loading it into a new, empty, migrated database.
 # Prints the median wall and CPU seconds of each, each one's ratio to GoAccess's lines/s,
-# and after/before. The machine is shared and noisy: trust the ratios, and the spread.
+# and after/before: of the medians, and the median of each round's ratio (both sides of a
+# round ran within a minute, under the same load). The machine is shared and noisy: trust
+# the ratios, and the spread.
 set -euo pipefail
 
 # shellcheck source=benchmarks/common.sh
@@ -52,7 +56,9 @@ results=()
 for ((round = 1; round <= ROUNDS; round++)); do
     say "round $round of $ROUNDS"
     results+=("$(measure_goaccess "$LOG" "$WORK/goaccess.json")")
-    for which in before after; do
+    sides=(before after)
+    ((round % 2)) || sides=(after before)
+    for which in "${sides[@]}"; do
         for jobs in 1 2; do
             results+=("$(side "$which" "parse-$jobs" -- "$ANALYZER" parse "$LOG" --site bench \
                 --format nginx --jobs "$jobs")")
@@ -83,10 +89,14 @@ print(f"\n{'':16} {'wall s':>8} {'CPU s':>8} {'x goaccess':>10}   walls")
 for name, (wall, cpu) in median.items():
     walls = " ".join(f"{w:.1f}" for w, _ in runs[name])
     print(f"{name:16} {wall:8.1f} {cpu:8.1f} {goaccess / wall:10.2f}   {walls}")
-print(f"\nafter / before ({commit}), medians:")
+print(f"\nafter / before ({commit}): of the medians, and the median of the rounds' ratios")
 for what in ("parse-1", "parse-2", "run"):
+    before, after = runs[f"before:{what}"], runs[f"after:{what}"]
     (bw, bc), (aw, ac) = median[f"before:{what}"], median[f"after:{what}"]
-    print(f"  {what:8} wall {aw / bw:5.2f}   CPU {ac / bc:5.2f}")
+    rounds = [a[0] / b[0] for a, b in zip(after, before, strict=True)]
+    paired = statistics.median(rounds)
+    each = " ".join(f"{ratio:.2f}" for ratio in rounds)
+    print(f"  {what:8} wall {aw / bw:5.2f}   CPU {ac / bc:5.2f}   by round {paired:5.2f}   {each}")
 load = " ".join(open("/proc/loadavg").read().split()[:3])
 print(f"\n{lines} lines, {len(runs['goaccess'])} rounds, {os.cpu_count()} cores, load {load}")
 PY
