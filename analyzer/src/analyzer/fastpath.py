@@ -386,7 +386,8 @@ class FastParser:
             if tile is not None:
                 tiled = tiles[(method, tile[0], tile[4], head)]
             req: RequestPieces
-            if isinstance(tiled, RequestPieces) and tile is not None:  # a REST tile
+            request_text: str | None = None  # a REST tile's: its indices in the path
+            if isinstance(tiled, RequestPieces) and tile is not None:
                 req = tiled
                 _, matrix, first, second, _ = tile
                 before, after = req.around_tile
@@ -395,13 +396,11 @@ class FastParser:
                 ogc_piece: Piece = placed(req.placing, values)  # type: ignore[arg-type]
             else:
                 req = requests[(method, path, head)]
-                request_text = req.request[0]
                 ogc_piece = req.ogc
             if place:
                 reader = req.placer
                 if req.match is None:  # an odd name: `classify` reads the whole query
                     req = requests[(method, path, query)]
-                    request_text = req.request[0]
                     ogc_piece = req.ogc
                 elif reader is not None:
                     ogc_piece = placed(req.placing, reader.values(place))  # type: ignore[arg-type]
@@ -423,7 +422,7 @@ class FastParser:
             slots[LINE] = number
             slots[CLIENT] = client[0]
             slots[IDENTITY] = ident[0]
-            slots[REQUEST] = request_text
+            slots[REQUEST] = request_piece[0] if request_text is None else request_text
             slots[QUERY] = query_piece(query)
             slots[OGC] = ogc_piece[0]
             slots[CATALOG] = catalog_piece[0]
