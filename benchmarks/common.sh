@@ -65,6 +65,21 @@ generated_day() {  # generated_day LOG LINES: a day of LINES nginx lines in LOG,
     fi
 }
 
+built_checkout() {  # built_checkout COMMIT WORK: COMMIT checked out in WORK/COMMIT, its hot path compiled
+    local commit="$1" work="$2"
+    local dir="$work/$commit"
+    if [[ ! -e "$dir/.built" ]]; then
+        say "building $commit into $dir"
+        rm -rf "$dir"
+        mkdir -p "$work"
+        git -C "$ROOT" worktree add --force --detach "$dir" "$commit" >/dev/null
+        (cd "$dir/analyzer" && "$PY" setup.py -q build_ext --inplace) >"$work/build.log" 2>&1 ||
+            { say "building $commit failed: $work/build.log"; return 1; }
+        touch "$dir/.built"
+    fi
+    echo "$dir"
+}
+
 bench_config() {  # bench_config WORK DB LOG_DIR: WORK/config.yaml, a site "bench" of LOG_DIR
     cat >"$1/config.yaml" <<YAML
 database_url: '$(url_for "$ANALYZER_DATABASE_URL" "$2")'

@@ -28,14 +28,7 @@ load_stack_env
 command -v goaccess >/dev/null || { say "GoAccess is missing: apt-get install goaccess"; exit 1; }
 
 commit="$(git -C "$ROOT" rev-parse --short "$REV")"
-BEFORE="$WORK/$commit"
-if [[ ! -e "$BEFORE/.built" ]]; then
-    say "building $commit into $BEFORE"
-    rm -rf "$BEFORE"
-    git -C "$ROOT" worktree add --force --detach "$BEFORE" "$commit" >/dev/null
-    (cd "$BEFORE/analyzer" && "$PY" setup.py -q build_ext --inplace) >"$WORK/build.log" 2>&1
-    touch "$BEFORE/.built"
-fi
+BEFORE="$(built_checkout "$commit" "$WORK")"
 
 generated_day "$LOG" "$LINES"
 trap 'drop_database "$DB"' EXIT

@@ -21,15 +21,7 @@ WORK="$ROOT/.local/bench-compare"
 LOG="$WORK/site/access.log.1"
 
 commit="$(git -C "$ROOT" rev-parse --short "$REV")"
-BEFORE="$WORK/$commit"
-if [[ ! -e "$BEFORE/.built" ]]; then
-    say "building $commit into $BEFORE"
-    rm -rf "$BEFORE"
-    mkdir -p "$WORK"
-    git -C "$ROOT" worktree add --force --detach "$BEFORE" "$commit" >/dev/null
-    (cd "$BEFORE/analyzer" && "$PY" setup.py -q build_ext --inplace) >"$WORK/build.log" 2>&1
-    touch "$BEFORE/.built"
-fi
+BEFORE="$(built_checkout "$commit" "$WORK")"
 generated_day "$LOG" "$LINES"
 cat "$LOG" >/dev/null  # every run starts from the page cache
 
