@@ -4,8 +4,9 @@
         for result in results:  # one per chunk, in input order
             ...
 
-The input (blocks of whole lines: plain, gzip or stdin alike) is cut into chunks of about
-128 KiB, each numbered by the lines before it. ``prepare(first_chunk)`` builds the chunk
+The input (blocks of whole lines: plain, gzip or stdin alike) is regrouped into chunks of
+at least 128 KiB, each numbered by the lines before it: a block of `reader.read_blocks`
+(256 KiB) is a chunk of its own. ``prepare(first_chunk)`` builds the chunk
 parser once, in the calling process, where the format is detected; the workers are forked
 from it, so they inherit it warmed up, its read-only tables shared instead of built again.
 
@@ -43,7 +44,10 @@ from typing import Generic, TypeVar
 from analyzer.errors import AnalyzerError, InputError
 from analyzer.runtime import tune_runtime
 
-CHUNK_SIZE = 128 << 10  # less in flight: 256 KiB cost 20 MB more, 1 MiB 80 MB, at the same speed
+# Less in flight: 256 KiB cost 20 MB more, 1 MiB 80 MB, at the same speed. Chunks of two
+# 256 KiB blocks parsed 9 % slower with two jobs (benchmarks/pairs.sh), of 128 KiB blocks
+# no faster.
+CHUNK_SIZE = 128 << 10
 PIPE_SIZE = 1 << 20  # a pipe between two processes: neither waits on every step of the other
 WARM_UP_BYTES = 64 << 10  # of the first chunk, parsed before the fork
 WRITES_AHEAD = 3  # results a worker holds while it waits for its turn to write them
