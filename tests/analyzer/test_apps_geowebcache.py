@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from analyzer.apps import Router
+from analyzer.apps import ogc as ogc_module
 
 ROUTER = Router()
 
@@ -95,3 +96,32 @@ def test_rest_and_demo_pages_are_actions_not_ogc():
     demo = ROUTER.classify("GET", "/geoserver/gwc/demo/topp:states", "gridSet=EPSG:4326")
     assert (seed.app, seed.ogc, seed.action) == ("geowebcache", None, "rest_api")
     assert (demo.app, demo.ogc, demo.action) == ("geowebcache", None, "demo")
+
+
+def test_rest_tiles_say_how_their_path_places_them_and_nothing_else_does():
+    """`AppMatch.tile` reads a REST tile's last three segments as the module does: the
+    fast path then describes the tiles of a layer once (tests/analyzer/test_fastpath.py)."""
+    tms = "/geoserver/gwc/service/tms/1.0.0/ws:a@EPSG:900913@png/12/2027/2649.png"
+    wmts = "/geowebcache/service/wmts/rest/a/default/EPSG:900913/EPSG:900913:12/1446/2027"
+    for path in (tms, wmts):
+        match = ROUTER.classify("GET", path, "format=image/png")
+        prefix, matrix, first, second, suffix = ogc_module.split_tile_path(path)
+        assert path == f"{prefix}/{matrix}/{first}/{second}{suffix}"
+        assert match.tile is not None and match.ogc is not None
+        assert match.tile.view(matrix, first, second) == (12, 2027, 1446)
+        assert (match.ogc.view_zoom, match.ogc.view_x, match.ogc.view_y) == (12, 2027, 1446)
+    for path, query in [
+        ("/geoserver/gwc/service/tms/1.0.0/ws:a@EPSG:900913@png", None),  # a TileMap
+        ("/geoserver/gwc/service/wmts/rest/a/default/EPSG:4326/EPSG:4326:3/2/5/100/120", None),
+        ("/geoserver/gwc/service/wmts", "REQUEST=GetTile&LAYER=a&TILEMATRIXSET=EPSG:3857"),
+    ]:
+        assert ROUTER.classify("GET", path, query).tile is None
+
+
+def test_only_paths_ending_in_a_tiles_indices_are_split():
+    split = ogc_module.split_tile_path
+    matrix = "EPSG%3A900913%3A7"
+    assert split(f"/x/{matrix}/40/64.png") == ("/x", matrix, "40", "64", ".png")
+    for path in ["/x/wms", "/x/12/3/4/", "/x/12/3/4.tar.gz", "/x/12/\u0663/4", "/x//3/4",
+                 "/x/12/3/1234567890", "/x/a b/3/4", "3/4", "/12/3"]:  # fmt: skip
+        assert split(path) is None, path
