@@ -210,9 +210,9 @@ class ProbeRules:
 
     def paths_below(self, prefix: str) -> bool:
         """Whether a path rule is deeper than `prefix`: then the paths below it may be
-        probes or not."""
+        probes or not (a rule at `prefix` or above takes them all alike)."""
         below = prefix + "/"
-        return any(path.startswith(below) for path in (*self.exact_paths, *self.path_prefixes))
+        return any(len(rule) > len(below) and rule.startswith(below) for rule in self.path_prefixes)
 
 
 CACHED_ADDRESSES = 4096

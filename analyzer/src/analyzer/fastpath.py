@@ -204,16 +204,21 @@ class PieceMaker:
         match = router.classify(method, f"{prefix}{_SOME_TILE}{suffix}", head)
         if match.tile is None or (head is not None and has_odd_names(head)):
             return _UNTILED
-        pieces = self._request(method, f"{prefix}{_TILE_MARK}{suffix}", head, match)
-        around = pieces.request[0].split(_TILE_MARK)
-        if len(around) != 2 or _TILE_MARK in pieces.request[1]:  # the prefix holds the mark
+        path = f"{prefix}{_TILE_MARK}{suffix}"
+        around = self._piece("request", method, path, match.app)[0].split(_TILE_MARK)
+        if len(around) != 2:  # the prefix holds the mark
             return _UNTILED
-        return RequestPieces(
-            pieces.request, pieces.ogc, pieces.catalog, pieces.placing, pieces.placer,
-            pieces.layer_cells, pieces.match, pieces.probe, match.tile, (around[0], around[1]),
-        )  # fmt: skip
+        return self._request(method, path, head, match, match.tile, (around[0], around[1]))
 
-    def _request(self, method: str, path: str, head: str | None, match: AppMatch) -> RequestPieces:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        head: str | None,
+        match: AppMatch,
+        tile: PathTile | None = None,
+        around_tile: tuple[str, str] = ("", ""),
+    ) -> RequestPieces:
         odd = head is not None and has_odd_names(head)
         info = match.ogc
         if info is None:
@@ -229,6 +234,8 @@ class PieceMaker:
             [] if info is None else self.output.layer_cells(info.layers),
             None if odd else match,
             self.site.probes.path(path),
+            tile,
+            around_tile,
         )
 
     def status(self, status: str) -> Piece:

@@ -6,9 +6,9 @@
 
 The input (blocks of whole lines: plain, gzip or stdin alike) is regrouped into chunks of
 at least 128 KiB, each numbered by the lines before it: a block of `reader.read_blocks`
-(256 KiB) is a chunk of its own. ``prepare(first_chunk)`` builds the chunk
-parser once, in the calling process, where the format is detected; the workers are forked
-from it, so they inherit it warmed up, its read-only tables shared instead of built again.
+(256 KiB) is a chunk of its own. ``prepare(first_chunk)`` builds the chunk parser once, in
+the calling process, where the format is detected; the workers are forked from it, so
+they inherit it warmed up, its read-only tables shared instead of built again.
 
 The calling process reads the input and deals the chunks out from a thread: chunk k goes to
 worker k mod N, whose result pipe gives it back, so taking a result from each worker in
