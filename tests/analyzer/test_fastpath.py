@@ -201,8 +201,8 @@ def fast_path(spec: str, blocks: list[bytes], site: SiteConfig = SITE) -> Result
         rows, layers, rejects = [], [], []
         for block in blocks:
             encoded = parser.parse_block(block)
-            rows += encoded.rows.splitlines()
-            layers += encoded.layers.splitlines()
+            rows += encoded.rows.decode().splitlines()
+            layers += encoded.layers.decode().splitlines()
             rejects += [str(reject) for reject in encoded.rejects]
         result[output.name] = _sorted(rows, output)
         result["rejects"] = rejects
@@ -390,7 +390,7 @@ def test_the_fast_path_takes_the_plain_lines() -> None:
     parser = FastParser(ParseSetup("t.log", CRAFTED_FORMAT, SITE).parser(), OUTPUTS[0])
     encoded = parser.parse_block(block)
     # The line path only sees what it rejects (bad timestamps), and the probes.
-    probes = [row for row in encoded.rows.splitlines() if '"agent_class":"probe"' in row]
+    probes = [row for row in encoded.rows.decode().splitlines() if '"agent_class":"probe"' in row]
     assert encoded.line_path == len(encoded.rejects) + len(probes)
     assert {reject.reason for reject in encoded.rejects} == {"bad timestamp"}
     assert encoded.tally.records > 0.7 * len(plain)
@@ -417,7 +417,7 @@ def test_probes_go_the_line_way_and_get_no_request_layers_rows() -> None:
     parser = FastParser(ParseSetup("t.log", CRAFTED_FORMAT, SITE).parser(), OUTPUTS[2])
     encoded = parser.parse_block(("\n".join(lines) + "\n").encode())
     assert encoded.line_path == len(probes) + len(encoded.rejects)
-    layer_lines = {int(row.split("\t")[3]) for row in encoded.layers.splitlines()}
+    layer_lines = {int(row.split(b"\t")[3]) for row in encoded.layers.splitlines()}
     assert layer_lines and not layer_lines & probes
     with_layers = {r.line_no for r in records if r.ogc is not None and r.ogc.layers}
     assert probes & with_layers == probes - {n for n in probes if "/health" in lines[n - 1]}

@@ -148,7 +148,7 @@ def chunk_parser(setup: ParseSetup, output: str) -> ChunkParser[Parsed]:
     def parse(chunk: bytes, line_no: int) -> Parsed:
         lines.line_no = line_no
         encoded = blocks.parse_block(chunk)
-        return encoded.rows.encode(), encoded.rejects, encoded.tally
+        return encoded.rows, encoded.rejects, encoded.tally
 
     return parse
 

@@ -91,8 +91,8 @@ def _batch_parser(job: ParseJob, head: bytes) -> ChunkParser[Batch]:
         blocks.lines.line_no = line_no
         encoded = blocks.parse_block(chunk)
         return Batch(
-            encoded.rows.encode("utf-8", "replace"),
-            encoded.layers.encode("utf-8", "replace"),
+            encoded.rows,
+            encoded.layers,
             "".join([f"{reject}\n" for reject in encoded.rejects]),
             encoded.tally,
             encoded.first_ts,
