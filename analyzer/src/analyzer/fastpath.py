@@ -322,7 +322,7 @@ class FastParser:
         self.lines.line_no = first_line + len(lines)
         rows, record_layers = self.output.encode(records)
         if rows:
-            # Any format's records: what is no UTF-8 replaced, as the nightly run always did.
+            # Any format's records: a character UTF-8 cannot hold is replaced, as before.
             more = [row.encode("utf-8", "replace") for row in rows]
             fast_rows = _merged(fast_rows, numbers, more, records, self.output.ordered)
         stamps = [record.ts for record in records]
